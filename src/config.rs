@@ -1,0 +1,289 @@
+//! The configuration file (`--config`): every key optional, defaults embedded.
+//!
+//! ```yaml
+//! tolerations:                 # replaces the default list
+//! - key: node-role.kubernetes.io/control-plane
+//!   operator: Exists
+//!   effect: NoSchedule
+//! nodeSelector:                # replaces the default map
+//!   kubernetes.io/os: linux
+//! rules:                       # severity per rule id: error, warning or off
+//!   image-latest: error
+//!   resources-missing: off
+//! exemptNamespaces: [kube-system]
+//! exemptAnnotation: dsguard.io/exempt
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::policy::{Policy, RuleId, Severity, Toleration};
+use crate::yaml;
+
+/// A configuration that cannot be used. The message names the file, line and key.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ConfigError {
+    /// The configuration file.
+    pub file: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFile {
+    tolerations: Option<Vec<Toleration>>,
+    node_selector: Option<BTreeMap<String, String>>,
+    rules: Option<serde_json::Map<String, serde_json::Value>>,
+    exempt_namespaces: Option<Vec<String>>,
+    exempt_annotation: Option<String>,
+}
+
+/// The embedded defaults, as a configuration file would write them.
+pub const DEFAULT_CONFIG: &str = "\
+tolerations:
+- key: node-role.kubernetes.io/control-plane
+  operator: Exists
+  effect: NoSchedule
+nodeSelector:
+  kubernetes.io/os: linux
+rules: {}
+exemptNamespaces: []
+exemptAnnotation: dsguard.io/exempt
+";
+
+/// Reads a configuration file; `None` gives the embedded defaults.
+pub fn load(path: Option<&Path>) -> Result<Policy, ConfigError> {
+    let Some(path) = path else {
+        return Ok(Policy::default());
+    };
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the configuration: {e}"),
+    })?;
+    parse(&file, &text)
+}
+
+/// Parses configuration text; `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
+    let err = |line: usize, message: String| ConfigError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut docs = yaml::parse_documents(text, 1).map_err(|e| err(e.line, e.message))?;
+    if docs.len() > 1 {
+        return Err(err(
+            docs[1].line,
+            "the configuration must be a single YAML document".into(),
+        ));
+    }
+    let Some(doc) = docs.pop() else {
+        return Ok(Policy::default());
+    };
+    let cfg: ConfigFile = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+        let segments: Vec<String> = e
+            .path()
+            .iter()
+            .map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => index.to_string(),
+                serde_path_to_error::Segment::Map { key } => key.clone(),
+                serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+                serde_path_to_error::Segment::Unknown => "?".to_string(),
+            })
+            .collect();
+        let path = if segments.is_empty() {
+            ".".to_string()
+        } else {
+            segments.join(".")
+        };
+        let pointer: String = segments
+            .iter()
+            .map(|seg| format!("/{}", seg.replace('~', "~0").replace('/', "~1")))
+            .collect();
+        let line = doc.lines.line_of(&pointer).unwrap_or(doc.line);
+        let inner = e.into_inner().to_string();
+        let key = if path == "." {
+            String::new()
+        } else {
+            format!("key `{path}`: ")
+        };
+        err(line, format!("{key}{inner}"))
+    })?;
+    let mut policy = Policy::default();
+    if let Some(t) = cfg.tolerations {
+        for (i, tol) in t.iter().enumerate() {
+            check_toleration(tol).map_err(|m| {
+                err(
+                    doc.lines
+                        .line_of(&format!("/tolerations/{i}"))
+                        .unwrap_or(doc.line),
+                    format!("key `tolerations[{i}]`: {m}"),
+                )
+            })?;
+        }
+        policy.tolerations = t;
+    }
+    if let Some(ns) = cfg.node_selector {
+        for (k, v) in &ns {
+            let line = doc
+                .lines
+                .line_of(&format!(
+                    "/nodeSelector/{}",
+                    k.replace('~', "~0").replace('/', "~1")
+                ))
+                .unwrap_or(doc.line);
+            let problems: Vec<String> = crate::policy::label_problems(k, v);
+            if let Some(p) = problems.first() {
+                return Err(err(line, format!("key `nodeSelector.{k}`: {p}")));
+            }
+        }
+        policy.node_selector = ns;
+    }
+    if let Some(rules) = cfg.rules {
+        for (key, value) in rules {
+            let line = doc
+                .lines
+                .line_of(&format!(
+                    "/rules/{}",
+                    key.replace('~', "~0").replace('/', "~1")
+                ))
+                .unwrap_or(doc.line);
+            let rule: RuleId = serde_json::from_value(serde_json::Value::String(key.clone()))
+                .map_err(|_| {
+                    let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+                    err(
+                        line,
+                        format!(
+                            "key `rules.{key}`: unknown rule id `{key}`, expected one of {}",
+                            ids.join(", ")
+                        ),
+                    )
+                })?;
+            let severity: Severity = serde_json::from_value(value)
+                .map_err(|e| err(line, format!("key `rules.{key}`: {e}")))?;
+            if rule == RuleId::Parse && severity != Severity::Error {
+                return Err(err(line, "key `rules.parse`: a document that cannot be read is always an error; remove this entry".into()));
+            }
+            policy.severities.insert(rule, severity);
+        }
+    }
+    if let Some(ns) = cfg.exempt_namespaces {
+        policy.exempt_namespaces = ns;
+    }
+    if let Some(a) = cfg.exempt_annotation {
+        policy.exempt_annotation = a;
+    }
+    Ok(policy)
+}
+
+fn check_toleration(t: &Toleration) -> Result<(), String> {
+    if !matches!(t.operator.as_str(), "" | "Equal" | "Exists") {
+        return Err(format!(
+            "operator \"{}\" is not Equal or Exists",
+            t.operator
+        ));
+    }
+    if t.key.is_empty() && t.operator != "Exists" {
+        return Err("operator must be Exists when `key` is empty".into());
+    }
+    if !matches!(
+        t.effect.as_str(),
+        "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute"
+    ) {
+        return Err(format!(
+            "effect \"{}\" is not NoSchedule, PreferNoSchedule or NoExecute",
+            t.effect
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_text_matches_embedded_defaults() {
+        assert_eq!(parse("default", DEFAULT_CONFIG).unwrap(), Policy::default());
+    }
+
+    #[test]
+    fn severities_and_exemptions() {
+        let p = parse("c.yaml", "rules:\n  image-latest: error\n  resources-missing: off\nexemptNamespaces: [kube-system]\n").unwrap();
+        assert_eq!(p.severity(RuleId::ImageLatest), Severity::Error);
+        assert_eq!(p.severity(RuleId::ResourcesMissing), Severity::Off);
+        assert_eq!(p.severity(RuleId::SelectorMismatch), Severity::Error);
+        assert_eq!(p.exempt_namespaces, vec!["kube-system"]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let rows = [
+            (
+                "rules:\n  image-latest: error\n  imagelatest: off\n",
+                3,
+                "unknown rule id `imagelatest`",
+                "unknown rule id",
+            ),
+            (
+                "nodeSelectr:\n  a: b\n",
+                1,
+                "unknown field `nodeSelectr`",
+                "unknown key",
+            ),
+            (
+                "tolerations:\n- key: a\n  operator: Exists\n  efect: NoSchedule\n",
+                4,
+                "efect",
+                "unknown toleration key",
+            ),
+            (
+                "rules:\n  image-latest: fatal\n",
+                2,
+                "rules.image-latest",
+                "bad severity",
+            ),
+            (
+                "exemptNamespaces: kube-system\n",
+                1,
+                "exemptNamespaces",
+                "wrong type",
+            ),
+            (
+                "rules:\n  parse: off\n",
+                2,
+                "rules.parse",
+                "parse cannot be turned off",
+            ),
+            (
+                "nodeSelector:\n  kubernetes.io/os: lin ux\n",
+                2,
+                "nodeSelector.kubernetes.io/os",
+                "bad label value",
+            ),
+            (
+                "a: [\n",
+                2,
+                "YAML",
+                "syntax error: reported where the parser gave up",
+            ),
+        ];
+        for (text, line, needle, why) in rows {
+            let e = parse("c.yaml", text).unwrap_err();
+            assert_eq!(e.line, line, "{why}: {e}");
+            assert!(
+                e.to_string().starts_with(&format!("c.yaml:{line}: ")),
+                "{why}: {e}"
+            );
+            assert!(e.message.contains(needle), "{why}: {e}");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading manifests: files, directories and stdin, split into documents, `List`s expanded.
+//! Nothing is dropped silently: every document that cannot be read becomes an entry with
+//! its error; only empty documents are left out.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::yaml::{self, LineIndex};
+
+/// Largest file read; a larger one is reported, not read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where documents come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file on disk.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl Input {
+    /// The name shown in output.
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "<stdin>".into(),
+        }
+    }
+}
+
+/// A path argument that does not exist: a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct PathError {
+    /// The argument.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Expands path arguments: files as given, directories recursively (`*.yaml`, `*.yml`,
+/// `*.json`, sorted), `-` for stdin.
+pub fn expand_paths(args: &[String]) -> Result<Vec<Input>, PathError> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            out.push(Input::Stdin);
+            continue;
+        }
+        let path = Path::new(arg);
+        let meta = std::fs::metadata(path).map_err(|e| PathError {
+            path: arg.clone(),
+            message: format!("{e}; give a file, a directory, or - for stdin"),
+        })?;
+        if !meta.is_dir() {
+            out.push(Input::File(path.to_path_buf()));
+            continue;
+        }
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .into_iter()
+            .filter_map(|entry| match entry {
+                Ok(e) => Some(e.into_path()),
+                // An unreadable directory entry is reported when it is read as a file.
+                Err(e) => e.path().map(Path::to_path_buf),
+            })
+            .filter(|p| {
+                !p.is_dir()
+                    && p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+            })
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(Input::File));
+    }
+    Ok(out)
+}
+
+/// Reads an input's bytes, bounded by [`MAX_FILE_BYTES`].
+pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let result = match input {
+        Input::File(p) => {
+            std::fs::File::open(p).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        }
+        Input::Stdin => std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes),
+    };
+    result.map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MiB; it is not read",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// One object read from a document (a `List` gives one per item).
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// The object.
+    pub value: Value,
+    /// Lines of its fields.
+    pub lines: LineIndex,
+}
+
+/// One entry of a stream: a readable object, or why it could not be read.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// 0-based document index in the file.
+    pub document: usize,
+    /// 1-based line where the document (or `List` item) starts.
+    pub line: usize,
+    /// The object, or what is wrong with it.
+    pub content: Result<Object, String>,
+}
+
+/// Splits a file's bytes into entries.
+pub fn read_documents(bytes: &[u8]) -> Vec<Entry> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) {
+        return vec![Entry {
+            document: 0,
+            line: 1,
+            content: Err("binary file (contains NUL bytes); give YAML or JSON manifests".into()),
+        }];
+    }
+    let mut entries = Vec::new();
+    let mut index = 0;
+    for chunk in yaml::split_documents(bytes) {
+        let text = match std::str::from_utf8(chunk.bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = &chunk.bytes[..e.valid_up_to()];
+                let line = chunk.start_line + valid.iter().filter(|&&b| b == b'\n').count();
+                entries.push(Entry {
+                    document: index,
+                    line,
+                    content: Err(format!(
+                        "not valid UTF-8 (byte {} of the document); save the file as UTF-8",
+                        e.valid_up_to()
+                    )),
+                });
+                index += 1;
+                continue;
+            }
+        };
+        match yaml::parse_documents(text, chunk.start_line) {
+            Ok(docs) => {
+                for doc in docs {
+                    expand(doc, index, &mut entries);
+                    index += 1;
+                }
+            }
+            Err(e) => {
+                entries.push(Entry {
+                    document: index,
+                    line: e.line,
+                    content: Err(e.message),
+                });
+                index += 1;
+            }
+        }
+    }
+    entries
+}
+
+/// Turns a document into entries: `List` and `*List` kinds give one entry per item.
+fn expand(doc: yaml::YamlDocument, index: usize, entries: &mut Vec<Entry>) {
+    let err = |line: usize, message: String| Entry {
+        document: index,
+        line,
+        content: Err(message),
+    };
+    let kind = match &doc.value {
+        Value::Object(m) => m.get("kind").and_then(Value::as_str).map(str::to_string),
+        Value::Array(_) => {
+            entries.push(err(doc.line, "document is a list, not a Kubernetes object; wrap it in `kind: List` with `items:`".into()));
+            return;
+        }
+        other => {
+            entries.push(err(
+                doc.line,
+                format!("document is a scalar ({other}), not a Kubernetes object"),
+            ));
+            return;
+        }
+    };
+    match kind {
+        None => entries.push(err(
+            doc.line,
+            "document has no `kind`; add apiVersion and kind".into(),
+        )),
+        Some(k) if k.ends_with("List") && doc.value.get("items").is_some() => {
+            let Some(items) = doc.value.get("items").and_then(Value::as_array) else {
+                entries.push(err(
+                    doc.lines.line_of("/items").unwrap_or(doc.line),
+                    format!("{k}.items must be a list"),
+                ));
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let pointer = format!("/items/{i}");
+                let line = doc.lines.line_of(&pointer).unwrap_or(doc.line);
+                if item.get("kind").and_then(Value::as_str).is_none() {
+                    entries.push(err(
+                        line,
+                        format!("{k} item {i} has no `kind`; add apiVersion and kind"),
+                    ));
+                    continue;
+                }
+                entries.push(Entry {
+                    document: index,
+                    line,
+                    content: Ok(Object {
+                        value: item.clone(),
+                        lines: doc.lines.subtree(&pointer),
+                    }),
+                });
+            }
+        }
+        Some(_) => entries.push(Entry {
+            document: index,
+            line: doc.line,
+            content: Ok(Object {
+                value: doc.value,
+                lines: doc.lines,
+            }),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_lists_and_errors() {
+        let text = b"kind: A\n---\n# only a comment\n---\na: [unclosed\n---\nkind: List\nitems:\n- kind: B\n- kind: C\n---\n- 1\n---\nname: x\n";
+        let entries = read_documents(text);
+        let summary: Vec<(usize, usize, bool)> = entries
+            .iter()
+            .map(|e| (e.document, e.line, e.content.is_ok()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, 1, true),
+                (1, 6, false),
+                (2, 9, true),
+                (2, 10, true),
+                (3, 12, false),
+                (4, 14, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_one_document_only() {
+        let entries = read_documents(b"kind: A\n---\nkind: \xff\n---\nkind: C\n");
+        assert_eq!(entries.len(), 3);
+        assert!(entries[1].content.as_ref().unwrap_err().contains("UTF-8"));
+        assert_eq!(entries[1].line, 3);
+        assert!(entries[2].content.is_ok());
+    }
+
+    #[test]
+    fn binary_files() {
+        let entries = read_documents(b"\x7fELF\x00\x00");
+        assert!(entries[0].content.as_ref().unwrap_err().contains("binary"));
+    }
+}

@@ -1,0 +1,234 @@
+//! Output of `dsguard validate`: text, JSON, JUnit XML and SARIF 2.1.0.
+
+mod junit;
+mod sarif;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::policy::{RuleId, Severity};
+
+/// What happened to a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// A DaemonSet with no error-severity violation.
+    Pass,
+    /// An error-severity violation, or a document that cannot be read.
+    Fail,
+    /// Not a DaemonSet, or exempt.
+    Skip,
+}
+
+/// A violation with its line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    /// Rule id.
+    pub rule: RuleId,
+    /// Severity in force.
+    pub severity: Severity,
+    /// API-server field path; empty for a whole document.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// The result for one document (or `List` item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocResult {
+    /// File name (`<stdin>` for stdin).
+    pub file: String,
+    /// 0-based index of the document in the file.
+    pub document: usize,
+    /// 1-based line where it starts.
+    pub line: usize,
+    /// `apiVersion`, when the document has one.
+    pub api_version: Option<String>,
+    /// `kind`, when the document has one.
+    pub kind: Option<String>,
+    /// `metadata.name`.
+    pub name: Option<String>,
+    /// `metadata.namespace`.
+    pub namespace: Option<String>,
+    /// pass, fail or skip.
+    pub status: Status,
+    /// Why it was skipped (text output only).
+    #[serde(skip)]
+    pub reason: Option<String>,
+    /// Violations, by line.
+    pub violations: Vec<Located>,
+}
+
+impl DocResult {
+    /// `namespace/name`, or what is known of it.
+    pub fn object_name(&self) -> String {
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(n)) => format!("{ns}/{n}"),
+            (None, Some(n)) => n.clone(),
+            _ => "-".into(),
+        }
+    }
+}
+
+/// Counts for the summary line and the JSON `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Files read (stdin counts as one).
+    pub files: usize,
+    /// Documents and `List` items.
+    pub documents: usize,
+    /// DaemonSets among them.
+    pub daemonsets: usize,
+    /// Results that passed.
+    pub passed: usize,
+    /// Results that failed.
+    pub failed: usize,
+    /// Results that were skipped.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts one result.
+    pub fn add(&mut self, r: &DocResult) {
+        self.documents += 1;
+        if r.kind.as_deref() == Some("DaemonSet") {
+            self.daemonsets += 1;
+        }
+        match r.status {
+            Status::Pass => self.passed += 1,
+            Status::Fail => self.failed += 1,
+            Status::Skip => self.skipped += 1,
+        }
+    }
+}
+
+/// Output format of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `file:line: severity[rule] namespace/name: message`, one summary line.
+    Text,
+    /// One JSON object: summary and results.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+}
+
+/// Writes results as they come (text) or at the end (the others).
+pub struct Reporter<W: Write> {
+    out: W,
+    format: Format,
+    color: bool,
+    results: Vec<DocResult>,
+    /// Counts so far.
+    pub summary: Summary,
+}
+
+impl<W: Write> Reporter<W> {
+    /// A reporter writing to `out`; `color` for ANSI colours in text.
+    pub fn new(out: W, format: Format, color: bool) -> Self {
+        Reporter {
+            out,
+            format,
+            color,
+            results: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Takes one result.
+    pub fn add(&mut self, r: DocResult) -> io::Result<()> {
+        self.summary.add(&r);
+        if self.format == Format::Text {
+            self.text(&r)
+        } else {
+            self.results.push(r);
+            Ok(())
+        }
+    }
+
+    fn text(&mut self, r: &DocResult) -> io::Result<()> {
+        use anstyle::{AnsiColor, Style};
+        let paint = |s: Style, t: &str| {
+            if self.color {
+                format!("{}{t}{}", s.render(), s.render_reset())
+            } else {
+                t.to_string()
+            }
+        };
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+        let dim = Style::new().dimmed();
+        if r.status == Status::Skip {
+            let what = paint(dim, "skip");
+            let reason = r.reason.as_deref().unwrap_or("");
+            return writeln!(
+                self.out,
+                "{}:{}: {what} {}: {reason}",
+                r.file,
+                r.line,
+                r.object_name()
+            );
+        }
+        for v in &r.violations {
+            let sev = match v.severity {
+                Severity::Error => paint(red, "error"),
+                _ => paint(yellow, "warning"),
+            };
+            let at = if v.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", v.path)
+            };
+            writeln!(
+                self.out,
+                "{}:{}: {sev}[{}] {}: {at}{}",
+                r.file,
+                v.line,
+                v.rule,
+                r.object_name(),
+                v.message
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the summary.
+    pub fn finish(mut self) -> io::Result<Summary> {
+        let s = self.summary.clone();
+        match self.format {
+            Format::Text => writeln!(
+                self.out,
+                "{} files, {} documents, {} DaemonSets: {} passed, {} failed, {} skipped",
+                s.files, s.documents, s.daemonsets, s.passed, s.failed, s.skipped
+            )?,
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Out<'a> {
+                    summary: &'a Summary,
+                    results: &'a [DocResult],
+                }
+                serde_json::to_writer(
+                    &mut self.out,
+                    &Out {
+                        summary: &s,
+                        results: &self.results,
+                    },
+                )?;
+                writeln!(self.out)?;
+            }
+            Format::Junit => junit::write(&mut self.out, &self.results)?,
+            Format::Sarif => {
+                serde_json::to_writer_pretty(&mut self.out, &sarif::log(&self.results))?;
+                writeln!(self.out)?;
+            }
+        }
+        self.out.flush()?;
+        Ok(s)
+    }
+}
