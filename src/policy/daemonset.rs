@@ -391,6 +391,7 @@ fn mismatch(
     if selector.matches(template) {
         return;
     }
+    let mut all_adds = true;
     let mut fixes: Vec<String> = ml
         .iter()
         .filter(|(k, v)| template.get(*k) != Some(*v))
@@ -402,6 +403,7 @@ fn mismatch(
             match_expressions: Some(vec![r.clone()]),
         };
         if Selector::try_from(one).is_ok_and(|s| !s.matches(template)) {
+            all_adds = false;
             let values = r.values.clone().unwrap_or_default().join(",");
             fixes.push(match r.operator.as_str() {
                 "In" => format!("set `{}` to one of {values}", r.key),
@@ -416,8 +418,9 @@ fn mismatch(
         RuleId::SelectorMismatch,
         &FieldPath::new(&["spec", "template", "metadata", "labels"]),
         format!(
-            "Invalid value: {shown}: `selector` does not match template `labels`; {} in spec.template.metadata.labels",
-            fixes.join(" and ")
+            "Invalid value: {shown}: `selector` does not match template `labels`; {} {} spec.template.metadata.labels",
+            fixes.join(" and "),
+            if all_adds { "to" } else { "in" }
         ),
     );
 }

@@ -15,6 +15,8 @@ mod path;
 mod podspec;
 mod rules;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
