@@ -145,7 +145,11 @@ pub fn parse_documents(text: &str, first_line: usize) -> Result<Vec<YamlDocument
     loop {
         let (event, mark) = parser.next_token().map_err(|e| YamlError {
             line: e.marker().line() + first_line - 1,
-            message: format!("YAML syntax error: {}", e.info()),
+            message: if e.info().contains("recursion limit") {
+                format!("nesting is deeper than {MAX_DEPTH} levels; no Kubernetes object is nested this deep")
+            } else {
+                format!("YAML syntax error: {}", e.info())
+            },
         })?;
         let line = mark.line() + first_line - 1;
         match event {

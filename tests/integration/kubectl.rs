@@ -1,0 +1,76 @@
+//! The seed workflow with the real kubectl: generate a Deployment, change the kind,
+//! `dsguard mutate -`, and `dsguard validate -` passes.
+
+use std::process::Command;
+
+use crate::{code, dsguard, err, out};
+
+fn kubectl(args: &[&str]) -> String {
+    let o = Command::new("kubectl")
+        .args(args)
+        .output()
+        .expect("kubectl is installed (scripts/test-deps.sh checks it)");
+    assert!(
+        o.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn kubectl_create_deployment_to_daemonset() {
+    let deployment = kubectl(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx:1.27",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let as_ds = deployment.replace("kind: Deployment", "kind: DaemonSet");
+    let before = dsguard(&["validate", "-o", "json", "-"], Some(as_ds.as_bytes()));
+    assert_eq!(
+        code(&before),
+        1,
+        "the leftovers are errors: {}",
+        out(&before)
+    );
+    let report: serde_json::Value = serde_json::from_str(&out(&before)).unwrap();
+    let rules: Vec<&str> = report["results"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["deployment-field", "deployment-field", "resources-missing"],
+        "{report:#}"
+    );
+    let fixed = dsguard(&["mutate", "-"], Some(as_ds.as_bytes()));
+    assert_eq!(code(&fixed), 0, "{}", err(&fixed));
+    let after = dsguard(&["validate", "-"], Some(&fixed.stdout));
+    assert_eq!(code(&after), 0, "{}", out(&after));
+    // kubectl itself can read what mutate prints.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, &fixed.stdout).unwrap();
+    // `--local` reads and prints the file without an API server.
+    let round = kubectl(&[
+        "label",
+        "--local",
+        "-f",
+        file.to_str().unwrap(),
+        "checked=yes",
+        "-o",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&round).unwrap();
+    assert_eq!(v["kind"], "DaemonSet");
+    assert_eq!(
+        v["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.io/os"],
+        "linux"
+    );
+}

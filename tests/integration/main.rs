@@ -1,0 +1,63 @@
+//! Integration tests, in one binary: the CLI through the built executable, AdmissionReview
+//! fixtures against golden responses, kubectl-generated input, and property tests.
+
+mod admission;
+mod cli;
+mod kubectl;
+mod props;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the built `dsguard` with `args` in the repository root, feeding `stdin`.
+pub fn dsguard(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    dsguard_in(&root(), args, stdin)
+}
+
+/// Runs the built `dsguard` in `dir`.
+pub fn dsguard_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsguard"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DSGUARD_CONFIG")
+        .env_remove("DSGUARD_OUTPUT")
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the dsguard binary runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // The child may exit before reading everything (e.g. on a usage error).
+        let _ = pipe.write_all(input);
+    }
+    child.wait_with_output().expect("dsguard finishes")
+}
+
+/// stdout as text.
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The exit code.
+pub fn code(o: &Output) -> i32 {
+    o.status
+        .code()
+        .expect("dsguard exits normally, not by a signal")
+}

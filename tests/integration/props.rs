@@ -1,0 +1,122 @@
+//! Property tests: arbitrary JSON never panics the engine; patches always apply and
+//! mutate(mutate(x)) adds nothing.
+
+use dsguard::policy::{Checks, MutateMode, Policy, mutate, validate};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        "[a-zA-Z0-9./:_%-]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("spec".to_string()),
+                    Just("template".to_string()),
+                    Just("selector".to_string()),
+                    Just("matchLabels".to_string()),
+                    Just("matchExpressions".to_string()),
+                    Just("containers".to_string()),
+                    Just("tolerations".to_string()),
+                    Just("nodeSelector".to_string()),
+                    Just("metadata".to_string()),
+                    Just("labels".to_string()),
+                    Just("updateStrategy".to_string()),
+                    Just("rollingUpdate".to_string()),
+                    Just("maxUnavailable".to_string()),
+                    Just("maxSurge".to_string()),
+                    Just("key".to_string()),
+                    Just("operator".to_string()),
+                    Just("values".to_string()),
+                    Just("replicas".to_string()),
+                    "[a-z~/]{1,6}",
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// DaemonSets with varied tolerations, nodeSelectors, affinity and leftovers.
+fn arb_daemonset() -> impl Strategy<Value = Value> {
+    let toleration = (
+        prop_oneof![
+            Just(""),
+            Just("node-role.kubernetes.io/control-plane"),
+            Just("other")
+        ],
+        prop_oneof![Just(""), Just("Exists"), Just("Equal")],
+        prop_oneof![Just(""), Just("NoSchedule"), Just("NoExecute")],
+    )
+        .prop_map(|(k, o, e)| json!({"key": k, "operator": o, "effect": e}));
+    (
+        prop::option::of(prop::collection::vec(toleration, 0..3)),
+        prop::option::of(prop::collection::btree_map(prop_oneof![Just("kubernetes.io/os".to_string()), Just("a/b~c".to_string())], "[a-z]{1,5}", 0..2)),
+        any::<bool>(),
+        any::<bool>(),
+        arb_json(),
+    )
+        .prop_map(|(tols, sel, affinity, leftovers, extra)| {
+            let mut pod = json!({"containers": [{"name": "c", "image": "i:1"}], "extra": extra});
+            if let Some(t) = tols {
+                pod["tolerations"] = json!(t);
+            }
+            if let Some(s) = sel {
+                pod["nodeSelector"] = json!(s);
+            }
+            if affinity {
+                pod["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]}]}}});
+            }
+            let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "x"},
+                "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": pod}}});
+            if leftovers {
+                ds["spec"]["replicas"] = json!(2);
+                ds["status"] = json!({"replicas": 2});
+            }
+            ds
+        })
+}
+
+fn check_patch(obj: &Value, mode: MutateMode) -> Result<(), TestCaseError> {
+    let policy = Policy::default();
+    let patch = mutate(obj, &policy, mode);
+    let mut fixed = obj.clone();
+    prop_assert!(
+        json_patch::patch(&mut fixed, &patch).is_ok(),
+        "patch applies: {patch:?} to {obj}"
+    );
+    let again = mutate(&fixed, &policy, mode);
+    prop_assert!(again.0.is_empty(), "idempotent: {again:?} after {patch:?}");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_json_never_panics(v in arb_json(), old in arb_json()) {
+        let policy = Policy::default();
+        let _ = validate(&v, Some(&old), &policy, Checks { schema: true });
+        let mut ds = v.clone();
+        if let Value::Object(m) = &mut ds {
+            m.insert("kind".into(), json!("DaemonSet"));
+        }
+        let _ = validate(&ds, None, &policy, Checks { schema: true });
+        check_patch(&v, MutateMode::Offline)?;
+        check_patch(&ds, MutateMode::Admission)?;
+    }
+
+    #[test]
+    fn daemonset_patches_apply_and_are_idempotent(ds in arb_daemonset()) {
+        check_patch(&ds, MutateMode::Offline)?;
+        check_patch(&ds, MutateMode::Admission)?;
+    }
+}
