@@ -1,1 +1,45 @@
-fn main() {}
+//! Criterion benchmarks of the policy engine on one typical DaemonSet (node-exporter):
+//! reading YAML, offline validation (with the strict schema), the webhook's validation
+//! (no schema), mutation, and one whole AdmissionReview through the review code path.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use dsguard::admission::{self, Endpoint};
+use dsguard::manifest;
+use dsguard::policy::{self, Checks, MutateMode, Policy};
+use std::hint::black_box;
+
+fn engine(c: &mut Criterion) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let yaml = std::fs::read(format!("{root}/examples/node-exporter.yaml")).unwrap();
+    let review = std::fs::read(format!(
+        "{root}/tests/fixtures/admission/create-node-exporter.request.json"
+    ))
+    .unwrap();
+    let entries = manifest::read_documents(&yaml);
+    let obj = entries[0].content.as_ref().unwrap().value.clone();
+    let policy = Policy::default();
+    // Compile the schema once before measuring, as a long-running process would.
+    let _ = policy::validate(&obj, None, &policy, Checks { schema: true });
+
+    c.bench_function("read_yaml", |b| {
+        b.iter(|| manifest::read_documents(black_box(&yaml)))
+    });
+    c.bench_function("validate_offline", |b| {
+        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks { schema: true }))
+    });
+    c.bench_function("validate_admission", |b| {
+        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks { schema: false }))
+    });
+    c.bench_function("mutate", |b| {
+        b.iter(|| policy::mutate(black_box(&obj), &policy, MutateMode::Offline))
+    });
+    c.bench_function("review_validate", |b| {
+        b.iter(|| admission::review_bytes(black_box(&review), Endpoint::Validate, &policy).unwrap())
+    });
+    c.bench_function("review_mutate", |b| {
+        b.iter(|| admission::review_bytes(black_box(&review), Endpoint::Mutate, &policy).unwrap())
+    });
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

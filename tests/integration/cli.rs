@@ -275,10 +275,7 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     let mut bomb = String::from("kind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let r = format!("*a{}", i - 1);
-        bomb.push_str(&format!(
-            "a{i}: &a{i} [{}]\n",
-            vec![r.as_str(); 10].join(", ")
-        ));
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [r.as_str(); 10].join(", ")));
     }
     let files: Vec<(&str, Vec<u8>, &str)> = vec![
         (
