@@ -4,6 +4,23 @@
 //! and returns violations and JSON patches. Around it sit manifest reading ([`manifest`],
 //! [`yaml`]), configuration ([`config`]), the AdmissionReview code path ([`admission`]) and
 //! output formats ([`report`]). The binary (`src/main.rs`) is a thin command-line shell.
+//!
+//! ```
+//! use dsguard::policy::{self, Checks, MutateMode, Policy, RuleId};
+//! let ds = serde_json::json!({
+//!     "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+//!     "spec": {"selector": {"matchLabels": {"app": "agent"}},
+//!              "template": {"metadata": {"labels": {"app": "agent-v2"}},
+//!                           "spec": {"containers": [{"name": "agent", "image": "agent:1.0",
+//!                                     "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}}]}}}
+//! });
+//! let policy = Policy::default();
+//! let violations = policy::validate(&ds, None, &policy, Checks { schema: true });
+//! assert_eq!(violations[0].rule, RuleId::SelectorMismatch);
+//! assert_eq!(violations[0].path.to_string(), "spec.template.metadata.labels");
+//! // The default toleration and nodeSelector are added.
+//! assert_eq!(policy::mutate(&ds, &policy, MutateMode::Offline).0.len(), 2);
+//! ```
 #![deny(missing_docs)]
 
 pub mod admission;
