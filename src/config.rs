@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::policy::{Policy, RuleId, Severity, Toleration};
+use crate::policy::{Policy, RuleId, Severity, Toleration, escape_token};
 use crate::yaml;
 
 /// A configuration that cannot be used. The message names the file, line and key.
@@ -106,7 +106,7 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
         };
         let pointer: String = segments
             .iter()
-            .map(|seg| format!("/{}", seg.replace('~', "~0").replace('/', "~1")))
+            .map(|seg| format!("/{}", escape_token(seg)))
             .collect();
         let line = doc.lines.line_of(&pointer).unwrap_or(doc.line);
         let inner = e.into_inner().to_string();
@@ -117,14 +117,17 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
         };
         err(line, format!("{key}{inner}"))
     })?;
+    let line_at = |parent: &str, key: &str| {
+        doc.lines
+            .line_of(&format!("/{parent}/{}", escape_token(key)))
+            .unwrap_or(doc.line)
+    };
     let mut policy = Policy::default();
     if let Some(t) = cfg.tolerations {
         for (i, tol) in t.iter().enumerate() {
             check_toleration(tol).map_err(|m| {
                 err(
-                    doc.lines
-                        .line_of(&format!("/tolerations/{i}"))
-                        .unwrap_or(doc.line),
+                    line_at("tolerations", &i.to_string()),
                     format!("key `tolerations[{i}]`: {m}"),
                 )
             })?;
@@ -133,13 +136,7 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
     }
     if let Some(ns) = cfg.node_selector {
         for (k, v) in &ns {
-            let line = doc
-                .lines
-                .line_of(&format!(
-                    "/nodeSelector/{}",
-                    k.replace('~', "~0").replace('/', "~1")
-                ))
-                .unwrap_or(doc.line);
+            let line = line_at("nodeSelector", k);
             let problems: Vec<String> = crate::policy::label_problems(k, v);
             if let Some(p) = problems.first() {
                 return Err(err(line, format!("key `nodeSelector.{k}`: {p}")));
@@ -149,13 +146,7 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
     }
     if let Some(rules) = cfg.rules {
         for (key, value) in rules {
-            let line = doc
-                .lines
-                .line_of(&format!(
-                    "/rules/{}",
-                    key.replace('~', "~0").replace('/', "~1")
-                ))
-                .unwrap_or(doc.line);
+            let line = line_at("rules", &key);
             let rule: RuleId = serde_json::from_value(serde_json::Value::String(key.clone()))
                 .map_err(|_| {
                     let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();

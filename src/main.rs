@@ -141,14 +141,7 @@ fn validate(inputs: &[Input], policy: &Policy, format: Format) -> Result<ExitCod
     for input in inputs {
         let name = input.name();
         reporter.summary.files += 1;
-        let entries = match manifest::read_input(input) {
-            Ok(bytes) => manifest::read_documents(&bytes),
-            Err(message) => vec![manifest::Entry {
-                document: 0,
-                line: 1,
-                content: Err(message),
-            }],
-        };
+        let entries = manifest::read_entries(input);
         for entry in &entries {
             reporter
                 .add(offline::validate_entry(&name, entry, policy))
@@ -173,14 +166,7 @@ fn mutate(
     let mut first_yaml = true;
     for input in inputs {
         let name = input.name();
-        let entries = match manifest::read_input(input) {
-            Ok(bytes) => manifest::read_documents(&bytes),
-            Err(message) => vec![manifest::Entry {
-                document: 0,
-                line: 1,
-                content: Err(message),
-            }],
-        };
+        let entries = manifest::read_entries(input);
         let (mut before, mut after) = (String::new(), String::new());
         for entry in entries {
             let obj = match entry.content {

@@ -102,6 +102,18 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Reads an input and splits it into entries; an unreadable input is one entry with its error.
+pub fn read_entries(input: &Input) -> Vec<Entry> {
+    match read_input(input) {
+        Ok(bytes) => read_documents(&bytes),
+        Err(message) => vec![Entry {
+            document: 0,
+            line: 1,
+            content: Err(message),
+        }],
+    }
+}
+
 /// One object read from a document (a `List` gives one per item).
 #[derive(Debug, Clone)]
 pub struct Object {

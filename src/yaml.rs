@@ -230,7 +230,7 @@ impl Builder {
         match (self.stack.last(), self.pointers.last()) {
             (Some(Frame::Seq { items, .. }), Some(p)) => format!("{p}/{}", items.len()),
             (Some(Frame::Map { key: Some(k), .. }), Some(p)) => {
-                format!("{p}/{}", k.replace('~', "~0").replace('/', "~1"))
+                format!("{p}/{}", crate::policy::escape_token(k))
             }
             _ => String::new(),
         }

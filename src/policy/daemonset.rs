@@ -43,6 +43,7 @@ pub(crate) fn check(obj: &Value, old: Option<&Value>, out: &mut Findings) {
             labels(
                 template.get("metadata").and_then(|m| m.get("labels")),
                 &template_path.child("metadata").child("labels"),
+                RuleId::LabelInvalid,
                 out,
             );
             podspec::check(template.get("spec"), &template_path.child("spec"), out);
@@ -140,6 +141,7 @@ fn metadata(obj: &Value, out: &mut Findings) {
     labels(
         meta.and_then(|m| m.get("labels")),
         &path.child("labels"),
+        RuleId::LabelInvalid,
         out,
     );
     if let Some(Value::Object(annotations)) = meta.and_then(|m| m.get("annotations")) {
@@ -167,26 +169,20 @@ fn metadata(obj: &Value, out: &mut Findings) {
     }
 }
 
-/// `ValidateLabels` (k8s.io/apimachinery `pkg/apis/meta/v1/validation/validation.go`).
-pub(crate) fn labels(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
+/// `ValidateLabels` (k8s.io/apimachinery `pkg/apis/meta/v1/validation/validation.go`) over a
+/// label map: metadata and template labels, selector matchLabels, nodeSelector. Findings go
+/// to `rule`.
+pub(crate) fn labels(value: Option<&Value>, path: &FieldPath, rule: RuleId, out: &mut Findings) {
     let Some(Value::Object(map)) = value else {
         return;
     };
     for (k, v) in map {
         for msg in is_qualified_name(k) {
-            out.add(
-                RuleId::LabelInvalid,
-                path,
-                format!("Invalid value: \"{k}\": {msg}"),
-            );
+            out.add(rule, path, format!("Invalid value: \"{k}\": {msg}"));
         }
         if let Some(s) = v.as_str() {
             for msg in is_valid_label_value(s) {
-                out.add(
-                    RuleId::LabelInvalid,
-                    &path.key(k),
-                    format!("Invalid value: \"{s}\": {msg}"),
-                );
+                out.add(rule, &path.key(k), format!("Invalid value: \"{s}\": {msg}"));
             }
         }
     }
@@ -269,26 +265,12 @@ fn selector(
     };
     let before = out.0.len();
     let match_labels = sel.get("matchLabels");
-    if let Some(Value::Object(ml)) = match_labels {
-        for (k, v) in ml {
-            for msg in is_qualified_name(k) {
-                out.add(
-                    RuleId::SelectorInvalid,
-                    &path.child("matchLabels"),
-                    format!("Invalid value: \"{k}\": {msg}"),
-                );
-            }
-            if let Some(s) = v.as_str() {
-                for msg in is_valid_label_value(s) {
-                    out.add(
-                        RuleId::SelectorInvalid,
-                        &path.child("matchLabels").key(k),
-                        format!("Invalid value: \"{s}\": {msg}"),
-                    );
-                }
-            }
-        }
-    }
+    labels(
+        match_labels,
+        &path.child("matchLabels"),
+        RuleId::SelectorInvalid,
+        out,
+    );
     let expressions: &[Value] = match sel.get("matchExpressions") {
         Some(Value::Array(a)) => a,
         _ => &[],

@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use mutate::{MutateMode, mutate};
-pub use path::FieldPath;
+pub use path::{FieldPath, escape_token};
 pub use rules::{RuleId, Severity};
 
 /// One finding of one rule.

@@ -13,6 +13,11 @@ enum Segment {
     Key(String),
 }
 
+/// Escapes one JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
 /// A path to a field of an object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FieldPath(Vec<Segment>);
@@ -50,9 +55,7 @@ impl FieldPath {
         for s in &self.0 {
             out.push('/');
             match s {
-                Segment::Child(n) | Segment::Key(n) => {
-                    out.push_str(&n.replace('~', "~0").replace('/', "~1"))
-                }
+                Segment::Child(n) | Segment::Key(n) => out.push_str(&escape_token(n)),
                 Segment::Index(i) => out.push_str(&i.to_string()),
             }
         }

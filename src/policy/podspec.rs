@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::daemonset::labels;
 use super::names::{is_dns1123_label, is_qualified_name, is_valid_label_value, is_valid_port_name};
 use super::{FieldPath, Findings, RuleId};
 
@@ -67,27 +68,12 @@ pub(crate) fn check(spec: Option<&Value>, path: &FieldPath, out: &mut Findings) 
             toleration(t, &path.child("tolerations").index(i), out);
         }
     }
-    if let Some(Value::Object(ns)) = spec.get("nodeSelector") {
-        let p = path.child("nodeSelector");
-        for (k, v) in ns {
-            for msg in is_qualified_name(k) {
-                out.add(
-                    RuleId::PodSpec,
-                    &p,
-                    format!("Invalid value: \"{k}\": {msg}"),
-                );
-            }
-            if let Some(s) = v.as_str() {
-                for msg in is_valid_label_value(s) {
-                    out.add(
-                        RuleId::PodSpec,
-                        &p.key(k),
-                        format!("Invalid value: \"{s}\": {msg}"),
-                    );
-                }
-            }
-        }
-    }
+    labels(
+        spec.get("nodeSelector"),
+        &path.child("nodeSelector"),
+        RuleId::PodSpec,
+        out,
+    );
 }
 
 fn container(

@@ -160,7 +160,7 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let child = format!("{pointer}/{}", super::escape_token(key));
                     if is_deployment_leftover(&child) {
                         continue;
                     }
