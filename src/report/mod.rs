@@ -64,12 +64,12 @@ pub struct DocResult {
 }
 
 impl DocResult {
-    /// `namespace/name`, or what is known of it.
+    /// `namespace/name`, or `document N` when the document has no name.
     pub fn object_name(&self) -> String {
         match (&self.namespace, &self.name) {
             (Some(ns), Some(n)) => format!("{ns}/{n}"),
             (None, Some(n)) => n.clone(),
-            _ => "-".into(),
+            _ => format!("document {}", self.document),
         }
     }
 }

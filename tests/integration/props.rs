@@ -120,3 +120,21 @@ proptest! {
         check_patch(&ds, MutateMode::Admission)?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The manifest reader never panics, whatever the bytes.
+    #[test]
+    fn arbitrary_input_never_panics_the_reader(
+        bytes in prop::collection::vec(any::<u8>(), 0..512),
+        text in "([a-z]{1,4}|: |- |\n|  |\\[|\\]|\\{|\\}|,|&a|\\*a|<<|---|'|\"|#|!!str |\\?|\\||>|0x1|~|\t){0,80}",
+    ) {
+        let _ = dsguard::manifest::read_documents(&bytes);
+        for entry in dsguard::manifest::read_documents(text.as_bytes()) {
+            if let Ok(obj) = entry.content {
+                let _ = validate(&obj.value, None, &Policy::default(), Checks { schema: true });
+            }
+        }
+    }
+}
