@@ -219,6 +219,19 @@ fn usage_and_configuration_errors_exit_2() {
 
 #[test]
 fn configuration_changes_severities_through_flag_and_env() {
+    /// The severity `validate -o json` gives the image-latest finding of the first result.
+    fn image_latest_severity(o: &std::process::Output) -> String {
+        let v: Value = serde_json::from_str(&out(o)).unwrap();
+        let found = v["results"][0]["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == "image-latest");
+        found.expect("an image-latest finding")["severity"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("strict.yaml"),
@@ -228,42 +241,20 @@ fn configuration_changes_severities_through_flag_and_env() {
     let manifest = root().join("examples/broken/from-deployment.yaml");
     let m = manifest.to_str().unwrap();
     let o = dsguard_in(dir.path(), &["validate", "-o", "json", m], None);
-    let v: Value = serde_json::from_str(&out(&o)).unwrap();
-    assert!(
-        v["results"][0]["violations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["rule"] == "image-latest" && x["severity"] == "warning")
-    );
+    assert_eq!(image_latest_severity(&o), "warning", "the default");
     let o = dsguard_in(
         dir.path(),
         &["validate", "--config", "strict.yaml", "-o", "json", m],
         None,
     );
-    let v: Value = serde_json::from_str(&out(&o)).unwrap();
-    assert!(
-        v["results"][0]["violations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["rule"] == "image-latest" && x["severity"] == "error")
-    );
+    assert_eq!(image_latest_severity(&o), "error", "--config is read");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_dsguard"))
         .args(["validate", "-o", "json", m])
         .current_dir(dir.path())
         .env("DSGUARD_CONFIG", "strict.yaml")
         .output()
         .unwrap();
-    let v: Value = serde_json::from_str(&out(&o)).unwrap();
-    assert!(
-        v["results"][0]["violations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["rule"] == "image-latest" && x["severity"] == "error"),
-        "DSGUARD_CONFIG is read"
-    );
+    assert_eq!(image_latest_severity(&o), "error", "DSGUARD_CONFIG is read");
 }
 
 /// Bad input is reported with file, document and line; the run goes on; nothing panics.
