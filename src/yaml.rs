@@ -315,7 +315,7 @@ impl Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop();
-                self.pointers.pop();
+                let pointer = self.pointers.pop().unwrap_or_default();
                 let (value, anchor) = match frame {
                     Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
                     Some(Frame::Map {
@@ -333,8 +333,8 @@ impl Builder {
                     let size = node_count(&value);
                     self.anchors.insert(anchor, (value.clone(), size));
                 }
-                self.place_built(value);
-                Ok(())
+                let line = self.lines.get(&pointer).copied().unwrap_or(self.start_line);
+                self.place_built(value, line)
             }
             Event::Alias(id) => {
                 let (value, size) = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
@@ -363,23 +363,13 @@ impl Builder {
     fn place(&mut self, value: Value, line: usize) -> Result<(), YamlError> {
         let pointer = self.child_pointer();
         let node_line = self.key_line.take().unwrap_or(line);
-        if let Some(Frame::Map { map, key, .. }) = self.stack.last()
-            && let Some(k) = key
-            && k != "<<"
-            && map.contains_key(k)
-        {
-            return Err(YamlError {
-                line: node_line,
-                message: format!("mapping key \"{k}\" is already defined; remove the duplicate"),
-            });
-        }
         self.lines.insert(pointer, node_line);
-        self.place_built(value);
-        Ok(())
+        self.place_built(value, node_line)
     }
 
-    /// Puts a finished value into its parent (or makes it the root).
-    fn place_built(&mut self, value: Value) {
+    /// Puts a finished value into its parent (or makes it the root). A key defined twice in
+    /// one mapping is an error, whatever its value.
+    fn place_built(&mut self, value: Value, line: usize) -> Result<(), YamlError> {
         match self.stack.last_mut() {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -389,12 +379,20 @@ impl Builder {
                 if let Some(k) = key.take() {
                     if k == "<<" && (value.is_object() || value.is_array()) {
                         merges.push(value);
+                    } else if map.contains_key(&k) {
+                        return Err(YamlError {
+                            line,
+                            message: format!(
+                                "mapping key \"{k}\" is already defined; remove the duplicate"
+                            ),
+                        });
                     } else {
                         map.insert(k, value);
                     }
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -671,6 +669,17 @@ mod tests {
         let err = parse_documents("a: 1\nb: 2\na: 3\n", 10).unwrap_err();
         assert_eq!(err.line, 12);
         assert!(err.message.contains("\"a\""));
+    }
+
+    #[test]
+    fn duplicate_keys_with_mapping_values() {
+        let err = parse_documents("spec:\n  template:\n    a: 1\n  template:\n    b: 2\n", 1)
+            .unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(
+            err.message.contains("\"template\" is already defined"),
+            "{err}"
+        );
     }
 
     #[test]
