@@ -18,13 +18,15 @@ pub enum Input {
     File(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// A directory entry that could not be walked, and why.
+    Unreadable(PathBuf, String),
 }
 
 impl Input {
     /// The name shown in output.
     pub fn name(&self) -> String {
         match self {
-            Input::File(p) => p.display().to_string(),
+            Input::File(p) | Input::Unreadable(p, _) => p.display().to_string(),
             Input::Stdin => "<stdin>".into(),
         }
     }
@@ -58,23 +60,34 @@ pub fn expand_paths(args: &[String]) -> Result<Vec<Input>, PathError> {
             out.push(Input::File(path.to_path_buf()));
             continue;
         }
-        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        let mut files: Vec<Input> = walkdir::WalkDir::new(path)
             .follow_links(true)
             .into_iter()
             .filter_map(|entry| match entry {
-                Ok(e) => Some(e.into_path()),
-                // An unreadable directory entry is reported when it is read as a file.
-                Err(e) => e.path().map(Path::to_path_buf),
-            })
-            .filter(|p| {
-                !p.is_dir()
-                    && p.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+                Ok(e) => {
+                    let p = e.into_path();
+                    let manifest = !p.is_dir()
+                        && p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
+                    manifest.then_some(Input::File(p))
+                }
+                // An unreadable directory or a link loop is reported, not skipped.
+                Err(e) => {
+                    let p = e
+                        .path()
+                        .map_or_else(|| path.to_path_buf(), Path::to_path_buf);
+                    let why = if e.loop_ancestor().is_some() {
+                        "symbolic link loop; it is not followed".to_string()
+                    } else {
+                        format!("cannot read: {e}")
+                    };
+                    Some(Input::Unreadable(p, why))
+                }
             })
             .collect();
-        files.sort();
-        out.extend(files.into_iter().map(Input::File));
+        files.sort_by_key(Input::name);
+        out.extend(files);
     }
     Ok(out)
 }
@@ -84,6 +97,7 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let result = match input {
+        Input::Unreadable(_, why) => return Err(why.clone()),
         Input::File(p) => {
             std::fs::File::open(p).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         }

@@ -439,3 +439,30 @@ fn mutate_output_formats() {
         err(&o)
     );
 }
+
+#[test]
+fn unreadable_entries_in_a_directory_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), "kind: ConfigMap\n").unwrap();
+    // A link loop: walking it fails, and the failure must be reported, not skipped.
+    std::os::unix::fs::symlink(".", dir.path().join("loop")).unwrap();
+    let o = dsguard_in(dir.path(), &["validate", "-o", "json", "."], None);
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    let v: Value = serde_json::from_str(&out(&o)).unwrap();
+    let failed: Vec<&Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 1, "{v:#}");
+    assert!(failed[0]["file"].as_str().unwrap().contains("loop"));
+    assert_eq!(failed[0]["violations"][0]["rule"], "parse");
+    assert!(
+        failed[0]["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link loop"),
+        "{v:#}"
+    );
+}
