@@ -200,10 +200,10 @@ fn label_map(value: Option<&Value>) -> BTreeMap<String, String> {
 
 /// Fields of a Deployment that a DaemonSet does not have. The API server refuses them under
 /// strict field validation (kubectl's default) and drops them silently otherwise.
-const DEPLOYMENT_SPEC_FIELDS: &[&str] =
+pub(crate) const DEPLOYMENT_SPEC_FIELDS: &[&str] =
     &["replicas", "strategy", "paused", "progressDeadlineSeconds"];
 /// DeploymentStatus fields that DaemonSetStatus lacks (k8s.io/api `apps/v1/types.go`).
-const DEPLOYMENT_STATUS_FIELDS: &[&str] = &[
+pub(crate) const DEPLOYMENT_STATUS_FIELDS: &[&str] = &[
     "replicas",
     "updatedReplicas",
     "readyReplicas",

@@ -6,6 +6,7 @@ use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
 use serde_json::{Value, json};
 
+use super::daemonset::DEPLOYMENT_SPEC_FIELDS;
 use super::{Policy, Toleration};
 
 /// Where the object comes from.
@@ -39,9 +40,9 @@ fn add(tokens: &[&str], value: Value) -> PatchOperation {
 pub fn mutate(obj: &Value, policy: &Policy, mode: MutateMode) -> Patch {
     let mut ops = Vec::new();
     if let Some(Value::Object(spec)) = obj.get("spec") {
-        for field in ["replicas", "strategy", "paused", "progressDeadlineSeconds"] {
-            if spec.contains_key(field) {
-                ops.push(remove(&["spec", field]));
+        for field in DEPLOYMENT_SPEC_FIELDS {
+            if spec.contains_key(*field) {
+                ops.push(remove(&["spec", *field]));
             }
         }
     }

@@ -139,19 +139,15 @@ fn json_type(v: &Value) -> &'static str {
 
 /// Deployment leftovers are the `deployment-field` rule's to report.
 fn is_deployment_leftover(pointer: &str) -> bool {
-    matches!(
-        pointer,
-        "/spec/replicas"
-            | "/spec/strategy"
-            | "/spec/paused"
-            | "/spec/progressDeadlineSeconds"
-            | "/status/replicas"
-            | "/status/updatedReplicas"
-            | "/status/readyReplicas"
-            | "/status/availableReplicas"
-            | "/status/unavailableReplicas"
-            | "/status/terminatingReplicas"
-    )
+    use super::daemonset::{DEPLOYMENT_SPEC_FIELDS, DEPLOYMENT_STATUS_FIELDS};
+    match pointer
+        .split_once('/')
+        .map(|(_, rest)| rest.split_once('/'))
+    {
+        Some(Some(("spec", field))) => DEPLOYMENT_SPEC_FIELDS.contains(&field),
+        Some(Some(("status", field))) => DEPLOYMENT_STATUS_FIELDS.contains(&field),
+        _ => false,
+    }
 }
 
 pub(crate) fn check(obj: &Value, out: &mut Findings) {
