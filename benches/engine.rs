@@ -19,19 +19,22 @@ fn engine(c: &mut Criterion) {
     let obj = entries[0].content.as_ref().unwrap().value.clone();
     let policy = Policy::default();
     // Compile the schema once before measuring, as a long-running process would.
-    let _ = policy::validate(&obj, None, &policy, Checks { schema: true });
+    let _ = policy::validate(&obj, None, &policy, Checks::OFFLINE);
 
     c.bench_function("read_yaml", |b| {
         b.iter(|| manifest::read_documents(black_box(&yaml)))
     });
     c.bench_function("validate_offline", |b| {
-        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks { schema: true }))
+        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks::OFFLINE))
     });
     c.bench_function("validate_admission", |b| {
-        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks { schema: false }))
+        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks::WEBHOOK))
     });
     c.bench_function("mutate", |b| {
         b.iter(|| policy::mutate(black_box(&obj), &policy, MutateMode::Offline))
+    });
+    c.bench_function("review_parse", |b| {
+        b.iter(|| serde_json::from_slice::<admission::AdmissionReview>(black_box(&review)).unwrap())
     });
     c.bench_function("review_validate", |b| {
         b.iter(|| admission::review_bytes(black_box(&review), Endpoint::Validate, &policy).unwrap())

@@ -1,15 +1,23 @@
 //! AdmissionReview `admission.k8s.io/v1` in, the webhook's response out. This is the code
 //! path of `dsguard review` and of both server endpoints; it does no I/O.
 //!
-//! The request envelope is read with its own small types so that `object` stays raw JSON
-//! (no round trip through typed `ObjectMeta`, nothing dropped); its `kind`, `resource` and
-//! `operation` reuse kube-rs's types. Field names follow k8s.io/api `admission/v1/types.go`.
+//! The request envelope is read with its own small types so that `object` stays JSON
+//! (no round trip through typed `ObjectMeta`); its `kind`, `resource` and `operation`
+//! reuse kube-rs's types. Field names follow k8s.io/api `admission/v1/types.go`.
 //!
 //! Decisions:
 //! * Only `apps` `DaemonSet` CREATE and UPDATE of the main resource are checked; anything
 //!   else (other kinds, DELETE, CONNECT, the `status` subresource) is allowed untouched.
-//! * The strict schema check is not run: the API server has already decoded the object
-//!   into typed structs, so unknown fields were refused or dropped and types are right.
+//! * The validating endpoint runs the policy rules only (`image-latest`,
+//!   `resources-missing`, at their configured severities). The API server decodes the
+//!   object (refusing or dropping unknown fields), defaults it, runs mutating webhooks,
+//!   then validates it itself, and only then calls validating webhooks (k8s.io/apiserver
+//!   `pkg/registry/generic/registry/store.go`, `(*Store).Create`: `rest.BeforeCreate`
+//!   before `createValidation`). An object that breaks a parity rule (schema, selector,
+//!   labels, pod spec, selector immutability) never reaches it; `dsguard validate` catches
+//!   those before apply.
+//! * So the object is parsed keeping only what those rules and the mutation read
+//!   ([`crate::policy::fields::WEBHOOK`]), which is most of the speed of a review.
 //! * A denial carries `status.code` 403 and reason `Forbidden`, as other policy webhooks do;
 //!   kubectl prints `admission webhook "..." denied the request: <message>`.
 //! * The mutating endpoint never denies; validation is the validating endpoint's job.
@@ -20,7 +28,7 @@ use kube::core::{GroupVersionKind, GroupVersionResource};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::policy::{self, Checks, MutateMode, Policy, Severity};
+use crate::policy::{self, Checks, MutateMode, Policy, RuleId, Severity};
 
 /// The envelope's apiVersion.
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -58,15 +66,195 @@ pub struct AdmissionRequest {
     pub namespace: Option<String>,
     /// CREATE, UPDATE, DELETE or CONNECT.
     pub operation: Operation,
-    /// The new object.
-    #[serde(default)]
+    /// The new object, holding only what the webhook's rules read (see [`prune`]).
+    /// `oldObject` is not read: no webhook rule compares with the old object (the API
+    /// server itself refuses a changed selector).
+    #[serde(default, deserialize_with = "prune::object")]
     pub object: Option<Value>,
-    /// The existing object, on UPDATE and DELETE.
-    #[serde(default)]
-    pub old_object: Option<Value>,
     /// Whether this is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,
+}
+
+/// Reading `object` without building what no webhook rule reads.
+///
+/// Building a `serde_json::Value` is most of the cost of a review, so the object is
+/// parsed into a `Value` holding only the fields in [`policy::fields::WEBHOOK`]; the
+/// rest is skipped as it is read. `Keep::apply` on the full object gives the same value.
+pub mod prune {
+    use serde::Deserializer;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    use crate::policy::fields::{Keep, WEBHOOK};
+
+    /// Deserializes an optional object, keeping what [`WEBHOOK`] lists.
+    pub fn object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_option(OptionVisitor)
+    }
+
+    struct OptionVisitor;
+
+    impl<'de> Visitor<'de> for OptionVisitor {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a Kubernetes object or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            Pruned(WEBHOOK).deserialize(d).map(Some)
+        }
+    }
+
+    /// Reads a value keeping what its `Keep` says.
+    #[derive(Clone, Copy)]
+    struct Pruned(Keep);
+
+    impl<'de> DeserializeSeed<'de> for Pruned {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            match self.0 {
+                Keep::All => serde::Deserialize::deserialize(d),
+                Keep::Fields(_) => d.deserialize_any(self),
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Pruned {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            // Keys are borrowed from the input where they can be: a skipped key costs no
+            // allocation.
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                match self.0.child(&key) {
+                    Some(keep) => {
+                        let value = map.next_value_seed(Pruned(keep))?;
+                        out.insert(key.into_owned(), value);
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(self)? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    }
+
+    /// A map key, borrowed when the input allows.
+    struct Key<'de>(std::borrow::Cow<'de, str>);
+
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a string key")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Owned(v)))
+                }
+            }
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use serde_json::json;
+
+        use crate::policy::fields::WEBHOOK;
+
+        #[derive(serde::Deserialize)]
+        struct Holder {
+            #[serde(default, deserialize_with = "super::object")]
+            object: Option<serde_json::Value>,
+        }
+
+        fn read(body: &str) -> Option<serde_json::Value> {
+            serde_json::from_str::<Holder>(body).unwrap().object
+        }
+
+        #[test]
+        fn keeps_only_the_listed_fields() {
+            let full = json!({"kind": "DaemonSet", "status": {"x": 1},
+                "metadata": {"name": "a", "managedFields": [{"manager": "kubectl"}], "labels": {"a": "b"}},
+                "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}},
+                         "template": {"metadata": {"labels": {"a": "b"}},
+                                      "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 1}]}, 7],
+                                               "tolerations": [{"key": "k"}]}}}});
+            let want = json!({"kind": "DaemonSet", "metadata": {"name": "a"},
+                "spec": {"replicas": 2, "template": {"spec": {"containers": [{"image": "i"}, 7],
+                                                              "tolerations": [{"key": "k"}]}}}});
+            let text = format!("{{\"object\": {full}}}");
+            assert_eq!(read(&text), Some(want.clone()));
+            assert_eq!(
+                WEBHOOK.apply(&full),
+                want,
+                "Keep::apply agrees with the reader"
+            );
+        }
+
+        #[test]
+        fn null_missing_and_non_objects() {
+            assert_eq!(read(r#"{"object": null}"#), None);
+            assert_eq!(read(r#"{}"#), None);
+            assert_eq!(
+                read(r#"{"object": [1, {"kind": 2, "x": 3}]}"#),
+                Some(json!([1, {"kind": 2}]))
+            );
+            assert_eq!(read(r#"{"object": "x"}"#), Some(json!("x")));
+            assert!(serde_json::from_str::<Holder>(r#"{"object": {"a": }}"#).is_err());
+            assert_eq!(
+                read(r#"{"object": {"ki\u006ed": "escaped key", "x": 1}}"#),
+                Some(json!({"kind": "escaped key"})),
+                "an escaped key is unescaped and matched"
+            );
+        }
+    }
 }
 
 /// `status` of a denial.
@@ -139,12 +327,34 @@ pub enum ReviewError {
     NoRequest,
 }
 
+/// What the server logs and counts about one answered review, besides the response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// False when the request is not a DaemonSet CREATE/UPDATE, or the object is exempt.
+    pub checked: bool,
+    /// The rule and severity of every violation found (validating endpoint).
+    pub rules: Vec<(RuleId, Severity)>,
+    /// Operations in the patch (mutating endpoint).
+    pub patch_operations: usize,
+}
+
+/// One answered AdmissionReview.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    /// The response to send.
+    pub response: ReviewResponse,
+    /// The request, with `object` taken out: what a log line may show.
+    pub request: AdmissionRequest,
+    /// What was found.
+    pub outcome: Outcome,
+}
+
 /// Parses a body and answers it.
 pub fn review_bytes(
     body: &[u8],
     endpoint: Endpoint,
     policy: &Policy,
-) -> Result<ReviewResponse, ReviewError> {
+) -> Result<Reviewed, ReviewError> {
     let review: AdmissionReview = serde_json::from_slice(body)?;
     review_request(review, endpoint, policy)
 }
@@ -154,16 +364,21 @@ pub fn review_request(
     review: AdmissionReview,
     endpoint: Endpoint,
     policy: &Policy,
-) -> Result<ReviewResponse, ReviewError> {
+) -> Result<Reviewed, ReviewError> {
     if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
         return Err(ReviewError::Envelope(review.api_version, review.kind));
     }
-    let request = review.request.ok_or(ReviewError::NoRequest)?;
-    let response = answer(&request, endpoint, policy);
-    Ok(ReviewResponse {
-        api_version: review.api_version,
-        kind: review.kind,
-        response,
+    let mut request = review.request.ok_or(ReviewError::NoRequest)?;
+    let (response, outcome) = decide(&request, endpoint, policy);
+    request.object = None;
+    Ok(Reviewed {
+        response: ReviewResponse {
+            api_version: review.api_version,
+            kind: review.kind,
+            response,
+        },
+        request,
+        outcome,
     })
 }
 
@@ -189,16 +404,28 @@ pub fn is_checked(req: &AdmissionRequest) -> bool {
 
 /// The response to one request.
 pub fn answer(req: &AdmissionRequest, endpoint: Endpoint, policy: &Policy) -> AdmissionResponse {
+    decide(req, endpoint, policy).0
+}
+
+/// The response to one request, and what was found.
+pub fn decide(
+    req: &AdmissionRequest,
+    endpoint: Endpoint,
+    policy: &Policy,
+) -> (AdmissionResponse, Outcome) {
     let mut resp = allow(&req.uid);
+    let mut outcome = Outcome::default();
     let Some(obj) = req.object.as_ref().filter(|_| is_checked(req)) else {
-        return resp;
+        return (resp, outcome);
     };
     if policy.exemption(obj).is_some() {
-        return resp;
+        return (resp, outcome);
     }
+    outcome.checked = true;
     match endpoint {
         Endpoint::Mutate => {
             let patch = policy::mutate(obj, policy, MutateMode::Admission);
+            outcome.patch_operations = patch.0.len();
             if !patch.0.is_empty() {
                 let bytes = serde_json::to_vec(&patch).unwrap_or_default();
                 resp.patch_type = Some("JSONPatch".into());
@@ -206,11 +433,8 @@ pub fn answer(req: &AdmissionRequest, endpoint: Endpoint, policy: &Policy) -> Ad
             }
         }
         Endpoint::Validate => {
-            let old = match req.operation {
-                Operation::Update => req.old_object.as_ref(),
-                _ => None,
-            };
-            let violations = policy::validate(obj, old, policy, Checks { schema: false });
+            let violations = policy::validate(obj, None, policy, Checks::WEBHOOK);
+            outcome.rules = violations.iter().map(|v| (v.rule, v.severity)).collect();
             let line = |v: &policy::Violation| format!("[{}] {}: {}", v.rule, v.path, v.message);
             let warnings: Vec<String> = violations
                 .iter()
@@ -248,5 +472,19 @@ pub fn answer(req: &AdmissionRequest, endpoint: Endpoint, policy: &Policy) -> Ad
             }
         }
     }
-    resp
+    (resp, outcome)
+}
+
+/// The JSON body of an HTTP error answer (400, 404, 405, 413, 500, 503, 504): a
+/// `meta/v1` `Status`, the shape the API server's own errors have, so that `kubectl` and
+/// people reading a webhook failure see a familiar object.
+pub fn error_status(code: u16, reason: &str, message: &str) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Status",
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    })
 }

@@ -3,7 +3,8 @@
 //! The policy engine ([`policy`]) is pure: it takes a `serde_json::Value` and a [`policy::Policy`]
 //! and returns violations and JSON patches. Around it sit manifest reading ([`manifest`],
 //! [`yaml`]), configuration ([`config`]), the AdmissionReview code path ([`admission`]) and
-//! output formats ([`report`]). The binary (`src/main.rs`) is a thin command-line shell.
+//! output formats ([`report`]), the webhook server ([`server`]) and certificate making
+//! ([`certs`]). The binary (`src/main.rs`) is a thin command-line shell.
 //!
 //! ```
 //! use dsguard::policy::{self, Checks, MutateMode, Policy, RuleId};
@@ -15,7 +16,7 @@
 //!                                     "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}}]}}}
 //! });
 //! let policy = Policy::default();
-//! let violations = policy::validate(&ds, None, &policy, Checks { schema: true });
+//! let violations = policy::validate(&ds, None, &policy, Checks::OFFLINE);
 //! assert_eq!(violations[0].rule, RuleId::SelectorMismatch);
 //! assert_eq!(violations[0].path.to_string(), "spec.template.metadata.labels");
 //! // The default toleration and nodeSelector are added.
@@ -24,9 +25,11 @@
 #![deny(missing_docs)]
 
 pub mod admission;
+pub mod certs;
 pub mod config;
 pub mod manifest;
 pub mod offline;
 pub mod policy;
 pub mod report;
+pub mod server;
 pub mod yaml;

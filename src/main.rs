@@ -2,18 +2,28 @@
 //! error-severity violation or unreadable document, 2 usage, configuration or input-path error.
 
 use std::io::{IsTerminal, Read, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use dsguard::admission::{self, Endpoint};
+use dsguard::certs::CertOptions;
 use dsguard::manifest::{self, Input};
 use dsguard::offline;
 use dsguard::policy::Policy;
 use dsguard::report::{Format, Reporter};
+use dsguard::server::tls::TlsPaths;
+use dsguard::server::{self, LogFormat, ServeOptions};
 use dsguard::{config, yaml};
+
+/// mimalloc instead of glibc's allocator: building a `serde_json::Value` per review is
+/// allocation-heavy, and mimalloc halves the webhook's allocator time (scripts/load.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -71,6 +81,96 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: String,
     },
+    /// Run the admission webhook: POST /validate and /mutate over TLS, probes and metrics on a side port.
+    Serve(Box<ServeArgs>),
+    /// Make a CA and a serving certificate for the webhook Service, and print the caBundle.
+    Certs(CertsArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Serving certificate chain (PEM); reloaded when the file changes.
+    #[arg(long, env = "DSGUARD_TLS_CERT", value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// Private key of the serving certificate (PEM); reloaded when the file changes.
+    #[arg(long, env = "DSGUARD_TLS_KEY", value_name = "FILE")]
+    tls_key: PathBuf,
+    /// CA bundle (PEM) for mutual TLS: clients must present a certificate it signed.
+    #[arg(long, env = "DSGUARD_CLIENT_CA", value_name = "FILE")]
+    client_ca: Option<PathBuf>,
+    /// Address of the TLS port.
+    #[arg(long, env = "DSGUARD_LISTEN", default_value = "0.0.0.0:8443")]
+    listen: SocketAddr,
+    /// Address of the plain-HTTP side port (/healthz, /readyz, /metrics).
+    #[arg(long, env = "DSGUARD_PROBE_LISTEN", default_value = "0.0.0.0:8080")]
+    probe_listen: SocketAddr,
+    /// Log line format.
+    #[arg(long, env = "DSGUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+    /// Least severe level logged: error, warn, info (one line per review), debug, trace.
+    #[arg(long, env = "DSGUARD_LOG_LEVEL", default_value = "info")]
+    log_level: tracing::Level,
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(long, env = "DSGUARD_MAX_BODY_BYTES", default_value_t = 3 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Most connections open at once on the TLS port; more are closed at once.
+    #[arg(long, env = "DSGUARD_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Most reviews answered at once; more wait within their deadline.
+    #[arg(long, env = "DSGUARD_MAX_IN_FLIGHT", default_value_t = 256)]
+    max_in_flight: usize,
+    /// Seconds to keep serving, not ready, after SIGTERM before closing the listener.
+    #[arg(
+        long,
+        env = "DSGUARD_DRAIN_DELAY",
+        default_value_t = 0.0,
+        value_name = "SECONDS"
+    )]
+    drain_delay: f64,
+    /// Seconds to wait for in-flight reviews once the listener is closed.
+    #[arg(
+        long,
+        env = "DSGUARD_GRACE_PERIOD",
+        default_value_t = 25.0,
+        value_name = "SECONDS"
+    )]
+    grace_period: f64,
+    /// Seconds an HTTP/1.1 client may take to send request headers, or stay idle between requests.
+    #[arg(
+        long,
+        env = "DSGUARD_HEADER_READ_TIMEOUT",
+        default_value_t = 30.0,
+        value_name = "SECONDS"
+    )]
+    header_read_timeout: f64,
+}
+
+#[derive(clap::Args)]
+struct CertsArgs {
+    /// Directory for ca.crt, ca.key, tls.crt and tls.key (an existing CA there is reused).
+    #[arg(long, env = "DSGUARD_CERTS_OUT", default_value = "certs")]
+    out: PathBuf,
+    /// Name of the webhook Service.
+    #[arg(long, default_value = "dsguard")]
+    service: String,
+    /// Namespace of the webhook Service.
+    #[arg(long, default_value = "dsguard-system")]
+    namespace: String,
+    /// Extra subject alternative name (DNS name or IP address); repeat for more.
+    #[arg(long = "san", value_name = "NAME")]
+    sans: Vec<String>,
+    /// Days the serving certificate is valid (the CA: ten times as long).
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    /// Make a new CA even if ca.crt and ca.key exist in --out.
+    #[arg(long)]
+    new_ca: bool,
+    /// Also copy the serving pair into this kustomize overlay and write its ca-bundle.yaml
+    /// (for manifests/overlays/self-signed).
+    #[arg(long, value_name = "DIR")]
+    overlay: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,7 +227,75 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let policy = load_policy(&config)?;
             review(&file, endpoint, &policy)
         }
+        Command::Serve(args) => serve(*args),
+        Command::Certs(args) => certs(args),
     }
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| format!("--{flag} {value}: expected a non-negative number of seconds"))
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    let logs = server::init_logging(args.log_format, args.log_level);
+    let policy = load_policy(&args.config)?;
+    let tls = TlsPaths {
+        cert: args.tls_cert,
+        key: args.tls_key,
+        client_ca: args.client_ca,
+    };
+    let mut options = ServeOptions::new(args.listen, args.probe_listen, tls);
+    options.limits.max_body_bytes = args.max_body_bytes;
+    options.max_connections = args.max_connections.max(1);
+    options.max_in_flight = args.max_in_flight.max(1);
+    options.drain_delay = seconds("drain-delay", args.drain_delay)?;
+    options.grace_period = seconds("grace-period", args.grace_period)?;
+    options.header_read_timeout = seconds("header-read-timeout", args.header_read_timeout)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(server::run(options, policy));
+    drop(runtime);
+    logs.flush();
+    result.map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn certs(args: CertsArgs) -> Result<ExitCode, String> {
+    let options = CertOptions {
+        out: args.out,
+        service: args.service,
+        namespace: args.namespace,
+        extra_sans: args.sans,
+        days: args.days,
+        new_ca: args.new_ca,
+    };
+    let made = dsguard::certs::generate(&options).map_err(|e| e.to_string())?;
+    let mut files = made.files.clone();
+    if let Some(dir) = &args.overlay {
+        files.extend(
+            dsguard::certs::write_overlay(dir, &made, &options.out).map_err(|e| e.to_string())?,
+        );
+    }
+    eprintln!(
+        "dsguard: {} CA; serving certificate for {}",
+        if made.reused_ca {
+            "reused the"
+        } else {
+            "made a new"
+        },
+        made.sans.join(", ")
+    );
+    for f in &files {
+        eprintln!("  wrote {}", f.display());
+    }
+    if args.overlay.is_none() {
+        eprintln!("caBundle (base64 of ca.crt) follows on stdout:");
+    }
+    println!("{}", made.ca_bundle);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn color() -> bool {
@@ -263,14 +431,15 @@ fn review(file: &str, endpoint: Endpoint, policy: &Policy) -> Result<ExitCode, S
     };
     read.map_err(|e| format!("{file}: cannot read: {e}"))?;
     match admission::review_bytes(&body, endpoint, policy) {
-        Ok(resp) => {
-            let text = serde_json::to_string_pretty(&resp).map_err(|e| e.to_string())?;
+        Ok(reviewed) => {
+            let text =
+                serde_json::to_string_pretty(&reviewed.response).map_err(|e| e.to_string())?;
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             // What the server answers with HTTP 400.
-            let err = serde_json::json!({"error": e.to_string()});
+            let err = admission::error_status(400, "BadRequest", &e.to_string());
             eprintln!("{file}: {err}");
             Ok(ExitCode::from(1))
         }

@@ -66,7 +66,7 @@ pub fn validate_entry(file: &str, entry: &Entry, policy: &Policy) -> DocResult {
         r.reason = Some(why);
         return r;
     }
-    r.violations = policy::validate(&obj.value, None, policy, Checks { schema: true })
+    r.violations = policy::validate(&obj.value, None, policy, Checks::OFFLINE)
         .into_iter()
         .map(|v| Located {
             line: obj

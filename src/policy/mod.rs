@@ -9,10 +9,12 @@
 //! finds it.
 
 mod daemonset;
+pub mod fields;
 mod mutate;
 mod names;
 mod path;
 mod podspec;
+mod practices;
 mod rules;
 mod schema;
 #[cfg(test)]
@@ -136,6 +138,23 @@ pub struct Checks {
     /// Strict schema check (unknown fields, wrong types). Offline only: objects that reach a
     /// webhook were already decoded into typed structs by the API server.
     pub schema: bool,
+    /// The API-server parity rules (everything but `image-latest` and `resources-missing`).
+    /// Off in the validating webhook, which the API server calls only for objects that
+    /// passed its own validation (see [`practices`]).
+    pub api_server: bool,
+}
+
+impl Checks {
+    /// Offline: everything.
+    pub const OFFLINE: Checks = Checks {
+        schema: true,
+        api_server: true,
+    };
+    /// The validating webhook: the policy rules only.
+    pub const WEBHOOK: Checks = Checks {
+        schema: false,
+        api_server: false,
+    };
 }
 
 /// Checks a DaemonSet. `old` is the previous object on UPDATE (for `selector-immutable`).
@@ -150,7 +169,11 @@ pub fn validate(
     if checks.schema {
         schema::check(obj, &mut out);
     }
-    daemonset::check(obj, old, &mut out);
+    if checks.api_server {
+        daemonset::check(obj, old, &mut out);
+    } else {
+        practices::check(obj, &mut out);
+    }
     let mut violations: Vec<Violation> = out
         .0
         .into_iter()

@@ -303,7 +303,7 @@ fn image_tag(image: &str) -> Option<&str> {
     last.rsplit_once(':').map(|(_, tag)| tag)
 }
 
-fn image_latest(image: &str, path: &FieldPath, out: &mut Findings) {
+pub(crate) fn image_latest(image: &str, path: &FieldPath, out: &mut Findings) {
     match image_tag(image) {
         None => out.add(
             RuleId::ImageLatest,
@@ -321,7 +321,7 @@ fn image_latest(image: &str, path: &FieldPath, out: &mut Findings) {
 
 /// Requests default to limits when only limits are set (kubernetes/kubernetes
 /// `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`), so either counts.
-fn resources(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
+pub(crate) fn resources(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
     let missing: Vec<&str> = ["cpu", "memory"]
         .into_iter()
         .filter(|r| {

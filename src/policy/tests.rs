@@ -22,7 +22,7 @@ fn base() -> Value {
 }
 
 fn run(obj: &Value, old: Option<&Value>) -> Vec<(RuleId, String, String)> {
-    validate(obj, old, &Policy::default(), Checks { schema: true })
+    validate(obj, old, &Policy::default(), Checks::OFFLINE)
         .into_iter()
         .map(|v| (v.rule, v.path.to_string(), v.message))
         .collect()
@@ -498,18 +498,18 @@ fn severities_from_configuration() {
         json!("nginx:latest"),
     );
     let mut policy = Policy::default();
-    let got = validate(&obj, None, &policy, Checks { schema: true });
+    let got = validate(&obj, None, &policy, Checks::OFFLINE);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].severity, Severity::Warning);
     policy
         .severities
         .insert(RuleId::ImageLatest, Severity::Error);
     assert_eq!(
-        validate(&obj, None, &policy, Checks { schema: true })[0].severity,
+        validate(&obj, None, &policy, Checks::OFFLINE)[0].severity,
         Severity::Error
     );
     policy.severities.insert(RuleId::ImageLatest, Severity::Off);
-    assert!(validate(&obj, None, &policy, Checks { schema: true }).is_empty());
+    assert!(validate(&obj, None, &policy, Checks::OFFLINE).is_empty());
 }
 
 #[test]

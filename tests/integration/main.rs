@@ -1,10 +1,12 @@
 //! Integration tests, in one binary: the CLI through the built executable, AdmissionReview
-//! fixtures against golden responses, kubectl-generated input, and property tests.
+//! fixtures against golden responses, kubectl-generated input, property tests, and the
+//! webhook server through real TLS clients.
 
 mod admission;
 mod cli;
 mod kubectl;
 mod props;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! Property tests: arbitrary JSON never panics the engine; patches always apply and
 //! mutate(mutate(x)) adds nothing.
 
-use dsguard::policy::{Checks, MutateMode, Policy, mutate, validate};
+use dsguard::policy::{Checks, MutateMode, Policy, RuleId, Severity, mutate, validate};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -63,9 +63,20 @@ fn arb_daemonset() -> impl Strategy<Value = Value> {
         any::<bool>(),
         any::<bool>(),
         arb_json(),
+        prop::collection::vec(
+            (
+                prop_oneof![Just(json!("i")), Just(json!("i:1")), Just(json!("r:5000/i:latest")), Just(json!("")), Just(json!(5))],
+                prop_oneof![Just(json!(null)), Just(json!({"requests": {"cpu": "1m"}})), Just(json!({"limits": {"cpu": "1", "memory": "1Mi"}}))],
+            ),
+            0..3,
+        ),
     )
-        .prop_map(|(tols, sel, affinity, leftovers, extra)| {
-            let mut pod = json!({"containers": [{"name": "c", "image": "i:1"}], "extra": extra});
+        .prop_map(|(tols, sel, affinity, leftovers, extra, containers)| {
+            let containers: Vec<Value> = containers
+                .into_iter()
+                .map(|(image, resources)| json!({"name": "c", "image": image, "resources": resources}))
+                .collect();
+            let mut pod = json!({"containers": containers, "extra": extra});
             if let Some(t) = tols {
                 pod["tolerations"] = json!(t);
             }
@@ -98,20 +109,49 @@ fn check_patch(obj: &Value, mode: MutateMode) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The policy rules at error severity, so that a difference would deny.
+fn strict_policy() -> Policy {
+    let mut policy = Policy::default();
+    for rule in [RuleId::ImageLatest, RuleId::ResourcesMissing] {
+        policy.severities.insert(rule, Severity::Error);
+    }
+    policy
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn arbitrary_json_never_panics(v in arb_json(), old in arb_json()) {
         let policy = Policy::default();
-        let _ = validate(&v, Some(&old), &policy, Checks { schema: true });
+        let _ = validate(&v, Some(&old), &policy, Checks::OFFLINE);
         let mut ds = v.clone();
         if let Value::Object(m) = &mut ds {
             m.insert("kind".into(), json!("DaemonSet"));
         }
-        let _ = validate(&ds, None, &policy, Checks { schema: true });
+        let _ = validate(&ds, None, &policy, Checks::OFFLINE);
         check_patch(&v, MutateMode::Offline)?;
         check_patch(&ds, MutateMode::Admission)?;
+    }
+
+    /// The webhook reads a pruned object (policy::fields::WEBHOOK); its answers must be
+    /// those the full object gives.
+    #[test]
+    fn pruned_object_gives_the_same_webhook_answers(ds in arb_daemonset(), v in arb_json()) {
+        for obj in [ds, v] {
+            let pruned = dsguard::policy::fields::WEBHOOK.apply(&obj);
+            for policy in [Policy::default(), strict_policy()] {
+                prop_assert_eq!(
+                    validate(&obj, None, &policy, Checks::WEBHOOK),
+                    validate(&pruned, None, &policy, Checks::WEBHOOK)
+                );
+                prop_assert_eq!(
+                    serde_json::to_value(mutate(&obj, &policy, MutateMode::Admission)).unwrap(),
+                    serde_json::to_value(mutate(&pruned, &policy, MutateMode::Admission)).unwrap()
+                );
+                prop_assert_eq!(policy.exemption(&obj), policy.exemption(&pruned));
+            }
+        }
     }
 
     #[test]
@@ -133,7 +173,7 @@ proptest! {
         let _ = dsguard::manifest::read_documents(&bytes);
         for entry in dsguard::manifest::read_documents(text.as_bytes()) {
             if let Ok(obj) = entry.content {
-                let _ = validate(&obj.value, None, &Policy::default(), Checks { schema: true });
+                let _ = validate(&obj.value, None, &Policy::default(), Checks::OFFLINE);
             }
         }
     }

@@ -1,0 +1,256 @@
+//! Prometheus metrics of the webhook, served as OpenMetrics text on the side port's `/metrics`.
+//!
+//! Updating a metric is an atomic add (counters, gauges) or a read-locked map lookup
+//! (labelled families): nothing here blocks the request path.
+
+use std::sync::atomic::AtomicI64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::policy::RuleId;
+
+/// Labels of `dsguard_admission_requests_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// `validate` or `mutate`.
+    pub endpoint: &'static str,
+    /// `CREATE`, `UPDATE`, `DELETE`, `CONNECT`, or `unknown` when the body could not be read.
+    pub operation: &'static str,
+    /// `allowed`, `denied`, `patched`, or the HTTP failure: `bad_request`, `too_large`,
+    /// `timeout`, `overloaded`, `panic`.
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    rule: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs .. ~1.6 s: a review takes tens of microseconds; the API server's limit is 30 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    denials: Family<RuleLabels, Counter>,
+    patches: Counter,
+    patch_operations: Counter,
+    latency: Family<EndpointLabels, Histogram, fn() -> Histogram>,
+    in_flight: Gauge<i64, AtomicI64>,
+    connections: Gauge<i64, AtomicI64>,
+    connections_rejected: Counter,
+    handshake_errors: Counter,
+    cert_expiry: Gauge<i64, AtomicI64>,
+    cert_reloads: Family<ResultLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("dsguard");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "admission_requests",
+            "AdmissionReview requests answered, by endpoint, operation and result",
+            requests.clone(),
+        );
+        let denials = Family::<RuleLabels, Counter>::default();
+        registry.register(
+            "admission_denials",
+            "Error-severity violations in denied reviews, by rule id",
+            denials.clone(),
+        );
+        let patches = Counter::default();
+        registry.register(
+            "admission_patches",
+            "Mutating responses that carried a JSON Patch",
+            patches.clone(),
+        );
+        let patch_operations = Counter::default();
+        registry.register(
+            "admission_patch_operations",
+            "JSON Patch operations sent in mutating responses",
+            patch_operations.clone(),
+        );
+        let latency = Family::<EndpointLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register_with_unit(
+            "admission_duration",
+            "Time from request head to response, by endpoint",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let in_flight = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "admission_in_flight",
+            "AdmissionReview requests being answered",
+            in_flight.clone(),
+        );
+        let connections = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "tls_connections_open",
+            "Open connections on the TLS port",
+            connections.clone(),
+        );
+        let connections_rejected = Counter::default();
+        registry.register(
+            "tls_connections_rejected",
+            "Connections closed at once because the connection limit was reached",
+            connections_rejected.clone(),
+        );
+        let handshake_errors = Counter::default();
+        registry.register(
+            "tls_handshake_errors",
+            "TLS handshakes that failed or timed out",
+            handshake_errors.clone(),
+        );
+        let cert_expiry = Gauge::<i64, AtomicI64>::default();
+        registry.register_with_unit(
+            "tls_certificate_expiry_timestamp",
+            "notAfter of the serving certificate, as a Unix time",
+            Unit::Seconds,
+            cert_expiry.clone(),
+        );
+        let cert_reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "tls_certificate_reloads",
+            "Certificate reloads after the files changed, by result (ok or error)",
+            cert_reloads.clone(),
+        );
+        let build = Family::<BuildLabels, Gauge>::default();
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        registry.register("build_info", "Build information; always 1", build);
+        Self {
+            registry,
+            requests,
+            denials,
+            patches,
+            patch_operations,
+            latency,
+            in_flight,
+            connections,
+            connections_rejected,
+            handshake_errors,
+            cert_expiry,
+            cert_reloads,
+        }
+    }
+
+    /// Counts one answered request and its latency.
+    pub fn request(&self, labels: &RequestLabels, seconds: f64) {
+        self.requests.get_or_create(labels).inc();
+        self.latency
+            .get_or_create(&EndpointLabels {
+                endpoint: labels.endpoint,
+            })
+            .observe(seconds);
+    }
+
+    /// Counts the error-severity rules of a denial.
+    pub fn denied(&self, rules: impl IntoIterator<Item = RuleId>) {
+        for rule in rules {
+            self.denials
+                .get_or_create(&RuleLabels {
+                    rule: rule.as_str(),
+                })
+                .inc();
+        }
+    }
+
+    /// Counts a response carrying a patch of `operations` operations.
+    pub fn patched(&self, operations: usize) {
+        self.patches.inc();
+        self.patch_operations.inc_by(operations as u64);
+    }
+
+    /// Marks a request in flight until the guard is dropped.
+    pub fn in_flight(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.in_flight)
+    }
+
+    /// Marks a connection open until the guard is dropped.
+    pub fn connection(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.connections)
+    }
+
+    /// Counts a connection refused by the connection limit.
+    pub fn connection_rejected(&self) {
+        self.connections_rejected.inc();
+    }
+
+    /// Counts a failed TLS handshake.
+    pub fn handshake_error(&self) {
+        self.handshake_errors.inc();
+    }
+
+    /// Records the serving certificate's notAfter.
+    pub fn certificate_expiry(&self, unix_seconds: i64) {
+        self.cert_expiry.set(unix_seconds);
+    }
+
+    /// Counts a certificate reload.
+    pub fn certificate_reload(&self, ok: bool) {
+        let result = if ok { "ok" } else { "error" };
+        self.cert_reloads
+            .get_or_create(&ResultLabels { result })
+            .inc();
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(8 * 1024);
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Decrements its gauge when dropped.
+pub struct GaugeGuard(Gauge<i64, AtomicI64>);
+
+impl GaugeGuard {
+    fn new(gauge: &Gauge<i64, AtomicI64>) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

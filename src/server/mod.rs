@@ -1,0 +1,416 @@
+//! `dsguard serve`: the admission webhook over TLS, and its plain-HTTP side port.
+//!
+//! * TLS port: rustls (TLS 1.3 and 1.2), HTTP/2 chosen by ALPN and HTTP/1.1 on the same
+//!   port, `POST /validate` and `POST /mutate` answered by [`crate::admission`].
+//! * Side port: `/healthz`, `/readyz`, `/metrics`.
+//! * The certificate is reloaded when its files change ([`tls`]).
+//! * SIGTERM or SIGINT: `/readyz` fails at once; after `drain_delay` (time for the Service's
+//!   endpoints to drop this pod) the listener closes, open connections are told to finish
+//!   (HTTP/2 GOAWAY, HTTP/1.1 `Connection: close`), in-flight reviews complete, and the
+//!   process exits 0 — or after `grace_period` at the latest.
+//!
+//! Bounds: connections (`max_connections`, beyond which new ones are closed at once),
+//! reviews in flight (`max_in_flight`, beyond which they wait within their deadline),
+//! HTTP/2 streams per connection, TLS handshake time, HTTP/1.1 header read time (which in
+//! hyper also bounds how long a keep-alive connection may sit idle), request body size,
+//! and each review's deadline (`?timeout=` from the API server).
+
+pub mod metrics;
+pub mod routes;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::policy::Policy;
+use metrics::Metrics;
+use routes::{App, Health, Limits};
+use tls::{Reloader, TlsPaths};
+
+/// Everything `dsguard serve` is told.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// TLS port address.
+    pub listen: SocketAddr,
+    /// Side port address (`/healthz`, `/readyz`, `/metrics`).
+    pub probe_listen: SocketAddr,
+    /// Certificate, key and optional client CA.
+    pub tls: TlsPaths,
+    /// Body size and deadlines.
+    pub limits: Limits,
+    /// Open connections on the TLS port.
+    pub max_connections: usize,
+    /// Reviews answered at once.
+    pub max_in_flight: usize,
+    /// HTTP/2 streams per connection.
+    pub max_streams: u32,
+    /// TLS handshake deadline.
+    pub handshake_timeout: Duration,
+    /// HTTP/1.1: time to read a request's headers, and the longest a keep-alive
+    /// connection may wait for its next request.
+    pub header_read_timeout: Duration,
+    /// HTTP/2: interval of keep-alive pings; a peer that does not answer one within the
+    /// same time is disconnected.
+    pub keepalive_interval: Duration,
+    /// Time between SIGTERM and closing the listener.
+    pub drain_delay: Duration,
+    /// Longest wait for in-flight requests after the listener closes.
+    pub grace_period: Duration,
+    /// Settle time after a certificate file event, and the fallback poll interval.
+    pub reload_settle: Duration,
+    /// Fallback poll of the certificate files.
+    pub reload_poll: Duration,
+}
+
+impl ServeOptions {
+    /// Defaults for everything but the addresses and files.
+    pub fn new(listen: SocketAddr, probe_listen: SocketAddr, tls: TlsPaths) -> Self {
+        Self {
+            listen,
+            probe_listen,
+            tls,
+            limits: Limits::default(),
+            max_connections: 1024,
+            max_in_flight: 256,
+            max_streams: 128,
+            handshake_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(30),
+            keepalive_interval: Duration::from_secs(30),
+            drain_delay: Duration::ZERO,
+            grace_period: Duration::from_secs(25),
+            reload_settle: Duration::from_millis(100),
+            reload_poll: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Certificate, key or client CA.
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
+    /// A port could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file watcher could not start.
+    #[error("cannot watch the certificate files: {0}")]
+    Watch(#[from] notify::Error),
+    /// Signal handlers could not be installed.
+    #[error("cannot install signal handlers: {0}")]
+    Signal(std::io::Error),
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Resolves on SIGTERM or SIGINT.
+fn shutdown_signal() -> Result<impl Future<Output = &'static str>, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(ServeError::Signal)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Signal)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
+}
+
+/// Runs the server until SIGTERM or SIGINT and the drain that follows.
+pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError> {
+    let started = Instant::now();
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::default());
+    let reloader = Arc::new(Reloader::new(options.tls.clone(), metrics.clone())?);
+    let _watcher = tls::watch(reloader.clone(), options.reload_settle, options.reload_poll)?;
+    let signal = shutdown_signal()?;
+
+    let listener = bind(options.listen).await?;
+    let probe_listener = bind(options.probe_listen).await?;
+    let tls_addr = listener.local_addr().unwrap_or(options.listen);
+    let probe_addr = probe_listener.local_addr().unwrap_or(options.probe_listen);
+
+    let app = Arc::new(App {
+        policy,
+        metrics: metrics.clone(),
+        limits: options.limits,
+        in_flight: Semaphore::new(options.max_in_flight),
+        health: health.clone(),
+    });
+    let webhook = TowerToHyperService::new(routes::webhook_router(app.clone()));
+    let probes = TowerToHyperService::new(routes::probe_router(metrics.clone(), health.clone()));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let probe_task = tokio::spawn(serve_probes(probe_listener, probes, stop_rx.clone()));
+
+    health.set_ready();
+    tracing::info!(
+        tls_addr = %tls_addr,
+        probe_addr = %probe_addr,
+        mutual_tls = options.tls.client_ca.is_some(),
+        startup_us = started.elapsed().as_micros() as u64,
+        version = env!("CARGO_PKG_VERSION"),
+        "serving"
+    );
+
+    let graceful = GracefulShutdown::new();
+    let builders = Arc::new(Builders::new(&options));
+    let connections = Arc::new(Semaphore::new(options.max_connections));
+    tokio::pin!(signal);
+    let which = loop {
+        tokio::select! {
+            which = &mut signal => break which,
+            accepted = listener.accept() => {
+                let (tcp, _peer) = match accepted {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = connections.clone().try_acquire_owned() else {
+                    metrics.connection_rejected();
+                    drop(tcp);
+                    continue;
+                };
+                // Without TCP_NODELAY small responses wait for the peer's delayed ACK.
+                let _ = tcp.set_nodelay(true);
+                let acceptor = tokio_rustls::TlsAcceptor::from(reloader.config());
+                let watcher = graceful.watcher();
+                let builders = builders.clone();
+                let service = webhook.clone();
+                let metrics = metrics.clone();
+                let handshake_timeout = options.handshake_timeout;
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let _open = metrics.connection();
+                    let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            metrics.handshake_error();
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            metrics.handshake_error();
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let builder = match stream.get_ref().1.alpn_protocol() {
+                        Some(b"h2") => &builders.h2,
+                        Some(b"http/1.1") => &builders.h1,
+                        _ => &builders.auto,
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+        }
+    };
+
+    health.set_draining();
+    tracing::info!(
+        signal = which,
+        drain_delay_ms = options.drain_delay.as_millis() as u64,
+        "draining: not ready"
+    );
+    tokio::time::sleep(options.drain_delay).await;
+    drop(listener);
+    let open = graceful.count();
+    match tokio::time::timeout(options.grace_period, graceful.shutdown()).await {
+        Ok(()) => tracing::info!(connections = open, "drained"),
+        Err(_) => tracing::warn!(
+            grace_period_ms = options.grace_period.as_millis() as u64,
+            "grace period over with requests still in flight; exiting"
+        ),
+    }
+    let _ = stop_tx.send(true);
+    let _ = probe_task.await;
+    Ok(())
+}
+
+/// Connection builders: HTTP/2 when ALPN chose `h2`, HTTP/1.1 when it chose `http/1.1`,
+/// and either (by the connection preface) when the client sent no ALPN.
+struct Builders {
+    h2: auto::Builder<TokioExecutor>,
+    h1: auto::Builder<TokioExecutor>,
+    auto: auto::Builder<TokioExecutor>,
+}
+
+impl Builders {
+    fn new(o: &ServeOptions) -> Self {
+        let make = || {
+            let mut b = auto::Builder::new(TokioExecutor::new());
+            b.http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(o.header_read_timeout)
+                .keep_alive(true);
+            b.http2()
+                .timer(TokioTimer::new())
+                .max_concurrent_streams(o.max_streams)
+                .keep_alive_interval(o.keepalive_interval)
+                .keep_alive_timeout(o.keepalive_interval);
+            b
+        };
+        Self {
+            h2: make().http2_only(),
+            h1: make().http1_only(),
+            auto: make(),
+        }
+    }
+}
+
+async fn serve_probes(
+    listener: TcpListener,
+    service: TowerToHyperService<axum::Router>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10));
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let conn = builder.serve_connection(TokioIo::new(tcp), service.clone());
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        }
+    }
+}
+
+/// The target of the one-line-per-review events.
+pub const REVIEW_TARGET: &str = "dsguard::review";
+
+/// Where log lines go: stderr, through a buffer. Review lines (one per request) are
+/// buffered and written at least every 100 ms, which takes a write(2) per request off the
+/// request path; every other line (start, reload, errors) is written at once.
+#[derive(Clone)]
+pub struct LogSink(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
+
+impl LogSink {
+    fn new() -> Self {
+        let sink = Self(Arc::new(std::sync::Mutex::new(
+            std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()),
+        )));
+        let weak = Arc::downgrade(&sink.0);
+        std::thread::Builder::new()
+            .name("log-flush".into())
+            .spawn(move || {
+                while let Some(inner) = weak.upgrade() {
+                    let _ = inner.lock().map(|mut w| std::io::Write::flush(&mut *w));
+                    drop(inner);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+            .ok();
+        sink
+    }
+
+    /// Writes out whatever is buffered.
+    pub fn flush(&self) {
+        if let Ok(mut w) = self.0.lock() {
+            let _ = std::io::Write::flush(&mut *w);
+        }
+    }
+}
+
+/// A writer for one log line.
+pub struct LineWriter<'a> {
+    sink: &'a LogSink,
+    flush: bool,
+}
+
+impl std::io::Write for LineWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut w = self.sink.0.lock().unwrap_or_else(|e| e.into_inner());
+        w.write_all(buf)?;
+        if self.flush {
+            w.flush()?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
+    type Writer = LineWriter<'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        LineWriter {
+            sink: self,
+            flush: true,
+        }
+    }
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
+        LineWriter {
+            sink: self,
+            flush: meta.target() != REVIEW_TARGET,
+        }
+    }
+}
+
+/// Installs the log subscriber: one line per event, JSON or text, to stderr. Call
+/// [`LogSink::flush`] on the result before the process exits.
+pub fn init_logging(format: LogFormat, level: tracing::Level) -> LogSink {
+    let sink = LogSink::new();
+    let builder = tracing_subscriber::fmt()
+        .with_writer(sink.clone())
+        .with_max_level(level)
+        .with_target(false);
+    let result = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
+    // Already installed (tests call this more than once): keep the first.
+    let _ = result;
+    sink
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}

@@ -1,0 +1,1001 @@
+//! `dsguard serve` through a real TLS client (rustls + hyper, HTTP/2 and HTTP/1.1, and
+//! curl): certificates made by `dsguard certs`, every fixture through both endpoints, the
+//! error paths, mutual TLS, certificate rotation under load, SIGTERM drain, metrics, logs.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::{dsguard, root};
+
+/// A running `dsguard serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub tls: SocketAddr,
+    pub probe: SocketAddr,
+    pub logs: Arc<Mutex<Vec<String>>>,
+    pub certs: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Makes a CA and a serving certificate for localhost in `dir` with `dsguard certs`.
+pub fn make_certs(dir: &Path) {
+    let o = dsguard(
+        &[
+            "certs",
+            "--out",
+            dir.to_str().unwrap(),
+            "--san",
+            "localhost",
+            "--san",
+            "127.0.0.1",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", crate::err(&o));
+}
+
+impl Server {
+    /// Starts the server on ephemeral ports with certificates in `certs` (made there when
+    /// missing) and extra arguments.
+    pub fn start(certs: &Path, extra: &[&str]) -> Server {
+        if !certs.join("tls.crt").exists() {
+            make_certs(certs);
+        }
+        Self::start_with(&certs.join("tls.crt"), &certs.join("tls.key"), certs, extra)
+    }
+
+    pub fn start_with(cert: &Path, key: &Path, certs: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dsguard"))
+            .args(["serve", "--tls-cert"])
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--probe-listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+            ])
+            .args(extra)
+            .env_remove("DSGUARD_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dsguard serve starts");
+        let stderr = child.stderr.take().unwrap();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["message"] == "serving"
+                {
+                    let _ = tx.send((v["tls_addr"].clone(), v["probe_addr"].clone()));
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let (tls, probe) = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("the server did not start: {:?}", logs.lock().unwrap()));
+        Server {
+            child,
+            tls: tls.as_str().unwrap().parse().unwrap(),
+            probe: probe.as_str().unwrap().parse().unwrap(),
+            logs,
+            certs: certs.to_path_buf(),
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+
+    /// Waits for the process to exit; its exit code.
+    pub fn wait(&mut self, within: Duration) -> Option<i32> {
+        let end = Instant::now() + within;
+        while Instant::now() < end {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not exit within {within:?}");
+    }
+
+    /// Log lines that parse as JSON.
+    pub fn log_lines(&self) -> Vec<Value> {
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// GET on the side port: status and body.
+    pub fn probe_get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(self.probe).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let status = text[9..12].parse().unwrap();
+        let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
+        (status, body.to_string())
+    }
+
+    /// The value of one metric sample (exact series name with labels) in /metrics.
+    pub fn metric(&self, series: &str) -> Option<f64> {
+        let (_, text) = self.probe_get("/metrics");
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+}
+
+/// HTTP protocol to offer by ALPN.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Proto {
+    H2,
+    H1,
+}
+
+/// TLS settings of a client trusting `ca`, offering `proto`, with an optional client
+/// certificate.
+pub fn client_config(
+    ca: &Path,
+    proto: Proto,
+    identity: Option<(&Path, &Path)>,
+) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots);
+    let mut config = match identity {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                CertificateDer::pem_file_iter(cert)
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect(),
+                PrivateKeyDer::from_pem_file(key).unwrap(),
+            )
+            .unwrap(),
+    };
+    config.alpn_protocols = vec![match proto {
+        Proto::H2 => b"h2".to_vec(),
+        Proto::H1 => b"http/1.1".to_vec(),
+    }];
+    config
+}
+
+/// One TLS connection speaking HTTP/2 or HTTP/1.1.
+pub enum Conn {
+    H2(hyper::client::conn::http2::SendRequest<Full<Bytes>>),
+    H1(hyper::client::conn::http1::SendRequest<Full<Bytes>>),
+}
+
+/// A response: status, headers, body.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+/// TLS handshake with `addr`; the stream and the server's certificate chain.
+pub async fn tls_connect(
+    addr: SocketAddr,
+    config: rustls::ClientConfig,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let tcp = TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr, config: rustls::ClientConfig) -> std::io::Result<Conn> {
+        let proto = if config.alpn_protocols[0] == b"h2" {
+            Proto::H2
+        } else {
+            Proto::H1
+        };
+        let tls = tls_connect(addr, config).await?;
+        let negotiated = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+        let io = TokioIo::new(tls);
+        let conn = match proto {
+            Proto::H2 => {
+                assert_eq!(negotiated.as_deref(), Some(&b"h2"[..]), "ALPN chose h2");
+                let (send, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                tokio::spawn(conn);
+                Conn::H2(send)
+            }
+            Proto::H1 => {
+                assert_eq!(negotiated.as_deref(), Some(&b"http/1.1"[..]));
+                let (send, conn) = hyper::client::conn::http1::handshake(io)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                tokio::spawn(conn);
+                Conn::H1(send)
+            }
+        };
+        Ok(conn)
+    }
+
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Resp, hyper::Error> {
+        let req = Request::builder()
+            .method(method)
+            .uri(format!("https://localhost{path}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let resp = match self {
+            Conn::H2(s) => s.send_request(req).await?,
+            Conn::H1(s) => {
+                s.ready().await?;
+                s.send_request(req).await?
+            }
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await?.to_bytes();
+        Ok(Resp {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    pub async fn post(&mut self, path: &str, body: Vec<u8>) -> Resp {
+        self.send("POST", path, body)
+            .await
+            .expect("request answered")
+    }
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/fixtures/admission"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".request.json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn golden(request: &Path, endpoint: &str) -> Value {
+    let path = request
+        .to_string_lossy()
+        .replace(".request.json", &format!(".{endpoint}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn config_of(request: &Path) -> Option<PathBuf> {
+    let p = PathBuf::from(
+        request
+            .to_string_lossy()
+            .replace(".request.json", ".config.yaml"),
+    );
+    p.exists().then_some(p)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn every_fixture_through_both_endpoints_over_h2_and_h1() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &[]);
+    let strict_config = root().join("tests/fixtures/admission/create-latest-strict.config.yaml");
+    let strict = Server::start(&certs, &["--config", strict_config.to_str().unwrap()]);
+    rt().block_on(async {
+        for proto in [Proto::H2, Proto::H1] {
+            for (srv, with_config) in [(&server, false), (&strict, true)] {
+                let mut conn =
+                    Conn::open(srv.tls, client_config(&certs.join("ca.crt"), proto, None))
+                        .await
+                        .unwrap();
+                for request in fixtures() {
+                    if config_of(&request).is_some() != with_config {
+                        continue;
+                    }
+                    let body = std::fs::read(&request).unwrap();
+                    for endpoint in ["validate", "mutate"] {
+                        let resp = conn
+                            .post(&format!("/{endpoint}?timeout=10s"), body.clone())
+                            .await;
+                        assert_eq!(
+                            resp.status,
+                            StatusCode::OK,
+                            "{proto:?} {}",
+                            request.display()
+                        );
+                        assert_eq!(resp.headers["content-type"], "application/json");
+                        assert_eq!(
+                            resp.json(),
+                            golden(&request, endpoint),
+                            "{proto:?} {endpoint} {}: the server answers as `dsguard review`",
+                            request.display()
+                        );
+                    }
+                }
+            }
+        }
+    });
+    // Objects that are not DaemonSet CREATE/UPDATE are allowed untouched.
+    for name in [
+        "create-configmap",
+        "delete-daemonset",
+        "update-status-subresource",
+    ] {
+        for endpoint in ["validate", "mutate"] {
+            let request = root().join(format!("tests/fixtures/admission/{name}.request.json"));
+            let uid = serde_json::from_str::<Value>(&std::fs::read_to_string(&request).unwrap())
+                .unwrap()["request"]["uid"]
+                .clone();
+            assert_eq!(
+                golden(&request, endpoint)["response"],
+                serde_json::json!({"uid": uid, "allowed": true}),
+                "{name} {endpoint}"
+            );
+        }
+    }
+}
+
+#[test]
+fn curl_speaks_http2_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &[]);
+    let request = root().join("tests/fixtures/admission/create-node-exporter.request.json");
+    let o = Command::new("curl")
+        .args(["-sS", "--http2", "--cacert"])
+        .arg(certs.join("ca.crt"))
+        .args(["-H", "content-type: application/json", "--data-binary"])
+        .arg(format!("@{}", request.display()))
+        .args(["-w", "\n%{http_version} %{http_code}", "--resolve"])
+        .arg(format!("localhost:{}:127.0.0.1", server.tls.port()))
+        .arg(format!("https://localhost:{}/mutate", server.tls.port()))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let (body, tail) = text.rsplit_once('\n').unwrap();
+    assert_eq!(
+        tail,
+        "2 200",
+        "HTTP/2 and 200: {text} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(body).unwrap(),
+        golden(&request, "mutate")
+    );
+}
+
+#[test]
+fn bad_traffic_gets_clear_errors_and_disturbs_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &["--max-body-bytes", "4096"]);
+    let good =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    rt().block_on(async {
+        for proto in [Proto::H2, Proto::H1] {
+            let config = client_config(&certs.join("ca.crt"), proto, None);
+            // A garbage handshake on another connection first.
+            let mut raw = TcpStream::connect(server.tls).await.unwrap();
+            raw.write_all(b"\x16\x03\x01\x00\x05hello garbage, not TLS at all\r\n\r\n")
+                .await
+                .unwrap();
+            let rows: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+                (
+                    "POST",
+                    "/validate",
+                    b"not json".to_vec(),
+                    400,
+                    "not an AdmissionReview",
+                ),
+                (
+                    "POST",
+                    "/mutate",
+                    br#"{"apiVersion":"v1","kind":"Pod"}"#.to_vec(),
+                    400,
+                    "expected apiVersion admission.k8s.io/v1",
+                ),
+                (
+                    "POST",
+                    "/validate",
+                    br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#.to_vec(),
+                    400,
+                    "has no request",
+                ),
+                (
+                    "POST",
+                    "/validate?timeout=soon",
+                    good.clone(),
+                    400,
+                    "timeout",
+                ),
+                (
+                    "POST",
+                    "/validate",
+                    vec![b' '; 5000],
+                    413,
+                    "larger than the limit of 4096 bytes",
+                ),
+                ("GET", "/validate", vec![], 405, "only POST"),
+                ("PUT", "/mutate", vec![], 405, "only POST"),
+                (
+                    "GET",
+                    "/nope",
+                    vec![],
+                    404,
+                    "POST /validate and POST /mutate",
+                ),
+                ("POST", "/", good.clone(), 404, "no route /"),
+            ];
+            for (method, path, body, status, needle) in rows {
+                // A fresh connection per row: an HTTP/1.1 connection whose request body
+                // was refused unread is closed by the server.
+                let mut conn = Conn::open(server.tls, config.clone()).await.unwrap();
+                let resp = conn.send(method, path, body).await.expect("answered");
+                assert_eq!(resp.status.as_u16(), status, "{proto:?} {method} {path}");
+                let v = resp.json();
+                assert_eq!(v["kind"], "Status", "{method} {path}: a meta/v1 Status");
+                assert_eq!(v["code"], status);
+                let message = v["message"].as_str().unwrap();
+                assert!(message.contains(needle), "{method} {path}: {message}");
+                if status == 405 {
+                    assert_eq!(resp.headers["allow"], "POST");
+                }
+            }
+            // The server still works.
+            let mut conn = Conn::open(server.tls, config.clone()).await.unwrap();
+            let resp = conn.post("/validate", good.clone()).await;
+            assert_eq!(resp.status, StatusCode::OK);
+            let mut buf = [0u8; 64];
+            let n = tokio::time::timeout(Duration::from_secs(5), raw.read(&mut buf)).await;
+            assert!(
+                matches!(n, Ok(Ok(_)) | Ok(Err(_))),
+                "the garbage connection is answered with an alert or closed"
+            );
+        }
+    });
+    assert_eq!(server.probe_get("/readyz").0, 200, "still ready");
+    assert!(server.metric("dsguard_tls_handshake_errors_total").unwrap() >= 2.0);
+    assert_eq!(
+        server.metric(r#"dsguard_admission_requests_total{endpoint="validate",operation="unknown",result="too_large"}"#),
+        Some(2.0)
+    );
+}
+
+/// An HTTP/1.1 request written by hand over TLS, so that the body can be held back.
+async fn partial_request(
+    server: &Server,
+    path: &str,
+    body: &[u8],
+    sent: usize,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let config = client_config(&server.certs.join("ca.crt"), Proto::H1, None);
+    let mut tls = tls_connect(server.tls, config).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(&body[..sent]).await.unwrap();
+    tls.flush().await.unwrap();
+    tls
+}
+
+async fn read_response(tls: &mut tokio_rustls::client::TlsStream<TcpStream>) -> String {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn the_api_servers_timeout_is_a_deadline_and_slow_clients_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &["--header-read-timeout", "0.5"]);
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    rt().block_on(async {
+        // A body that never finishes: 504 when the deadline passes.
+        let started = Instant::now();
+        let mut tls = partial_request(&server, "/validate?timeout=1s", &body, 10).await;
+        let text = read_response(&mut tls).await;
+        assert!(text.starts_with("HTTP/1.1 504"), "{text}");
+        assert!(text.contains("deadline of 1s"), "{text}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+
+        // Headers that never finish: the connection is closed.
+        let config = client_config(&certs.join("ca.crt"), Proto::H1, None);
+        let mut tls = tls_connect(server.tls, config.clone()).await.unwrap();
+        tls.write_all(b"POST /validate HTTP/1.1\r\nHost: loc")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let text = read_response(&mut tls).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "cut off, not left open"
+        );
+        assert!(!text.starts_with("HTTP/1.1 200"), "{text}");
+
+        // An idle keep-alive connection is closed too.
+        let mut tls = tls_connect(server.tls, config).await.unwrap();
+        let started = Instant::now();
+        let _ = read_response(&mut tls).await;
+        assert!(started.elapsed() < Duration::from_secs(5));
+    });
+    assert_eq!(
+        server.metric(r#"dsguard_admission_requests_total{endpoint="validate",operation="unknown",result="timeout"}"#),
+        Some(1.0)
+    );
+}
+
+/// A client certificate signed by the CA in `ca_dir`.
+fn client_identity(ca_dir: &Path, out: &Path) -> (PathBuf, PathBuf) {
+    let ca_pem = std::fs::read_to_string(ca_dir.join("ca.crt")).unwrap();
+    let ca_key =
+        rcgen::KeyPair::from_pem(&std::fs::read_to_string(ca_dir.join("ca.key")).unwrap()).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kube-apiserver");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let (c, k) = (out.join("client.crt"), out.join("client.key"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (c, k)
+}
+
+#[test]
+fn mutual_tls_accepts_the_right_client_certificate_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    make_certs(&certs);
+    // The API server's client CA, and a stranger's.
+    let client_ca = dir.path().join("client-ca");
+    make_certs(&client_ca);
+    let stranger_ca = dir.path().join("stranger-ca");
+    make_certs(&stranger_ca);
+    let (good_cert, good_key) = client_identity(&client_ca, &client_ca);
+    let (bad_cert, bad_key) = client_identity(&stranger_ca, &stranger_ca);
+    let server = Server::start(
+        &certs,
+        &["--client-ca", client_ca.join("ca.crt").to_str().unwrap()],
+    );
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    rt().block_on(async {
+        for proto in [Proto::H2, Proto::H1] {
+            let ca = certs.join("ca.crt");
+            let ok = client_config(&ca, proto, Some((&good_cert, &good_key)));
+            let mut conn = Conn::open(server.tls, ok).await.unwrap();
+            assert_eq!(
+                conn.post("/validate", body.clone()).await.status,
+                StatusCode::OK
+            );
+
+            for config in [
+                client_config(&ca, proto, None),
+                client_config(&ca, proto, Some((&bad_cert, &bad_key))),
+            ] {
+                // TLS 1.3 reports a refused client certificate on the first read.
+                let refused = match Conn::open(server.tls, config).await {
+                    Err(_) => true,
+                    Ok(mut conn) => conn.send("POST", "/validate", body.clone()).await.is_err(),
+                };
+                assert!(
+                    refused,
+                    "{proto:?}: refused without the right client certificate"
+                );
+            }
+        }
+    });
+}
+
+/// A Secret volume as the kubelet writes it: `..data` points to a timestamped directory,
+/// the visible names point through `..data` (pkg/volume/util/atomic_writer.go).
+fn secret_volume(dir: &Path, version: &str, from: &Path) {
+    let versioned = dir.join(version);
+    std::fs::create_dir_all(&versioned).unwrap();
+    for name in ["tls.crt", "tls.key"] {
+        std::fs::copy(from.join(name), versioned.join(name)).unwrap();
+    }
+    let tmp = dir.join("..data_tmp");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(version, &tmp).unwrap();
+    std::fs::rename(&tmp, dir.join("..data")).unwrap();
+    for name in ["tls.crt", "tls.key"] {
+        let link = dir.join(name);
+        if link.symlink_metadata().is_err() {
+            std::os::unix::fs::symlink(format!("..data/{name}"), &link).unwrap();
+        }
+    }
+}
+
+async fn served_certificate(addr: SocketAddr, ca: &Path) -> Vec<u8> {
+    let tls = tls_connect(addr, client_config(ca, Proto::H2, None))
+        .await
+        .unwrap();
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+fn der_of(pem: &Path) -> Vec<u8> {
+    CertificateDer::from_pem_file(pem).unwrap().to_vec()
+}
+
+#[test]
+fn certificate_rotation_under_load_drops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    make_certs(&certs);
+    let first = dir.path().join("first");
+    std::fs::create_dir(&first).unwrap();
+    for f in ["tls.crt", "tls.key"] {
+        std::fs::copy(certs.join(f), first.join(f)).unwrap();
+    }
+    let volume = dir.path().join("volume");
+    std::fs::create_dir(&volume).unwrap();
+    secret_volume(&volume, "..2026_11_24_00_00_00.1", &first);
+    let server = Server::start_with(
+        &volume.join("tls.crt"),
+        &volume.join("tls.key"),
+        &certs,
+        &[],
+    );
+    let ca = certs.join("ca.crt");
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+
+    rt().block_on(async {
+        assert_eq!(
+            served_certificate(server.tls, &ca).await,
+            der_of(&first.join("tls.crt"))
+        );
+        // Load: one long-lived HTTP/2 connection and a new connection per request.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for fresh in [false, true] {
+            let (stop, body, ca) = (stop.clone(), body.clone(), ca.clone());
+            let addr = server.tls;
+            tasks.push(tokio::spawn(async move {
+                let (mut ok, mut failed) = (0u32, Vec::new());
+                let mut conn = Conn::open(addr, client_config(&ca, Proto::H2, None))
+                    .await
+                    .unwrap();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if fresh {
+                        match Conn::open(addr, client_config(&ca, Proto::H1, None)).await {
+                            Ok(c) => conn = c,
+                            Err(e) => {
+                                failed.push(format!("connect: {e}"));
+                                continue;
+                            }
+                        }
+                    }
+                    match conn.send("POST", "/validate", body.clone()).await {
+                        Ok(r) if r.status == StatusCode::OK => ok += 1,
+                        Ok(r) => failed.push(format!("status {}", r.status)),
+                        Err(e) => failed.push(e.to_string()),
+                    }
+                }
+                (ok, failed)
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        // A broken pair first: logged, and the old one is still served.
+        let broken = dir.path().join("broken");
+        std::fs::create_dir(&broken).unwrap();
+        std::fs::copy(first.join("tls.crt"), broken.join("tls.crt")).unwrap();
+        std::fs::write(
+            broken.join("tls.key"),
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        secret_volume(&volume, "..2026_11_24_00_01_00.2", &broken);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(
+            served_certificate(server.tls, &ca).await,
+            der_of(&first.join("tls.crt"))
+        );
+
+        // Then a good new pair from the same CA (dsguard certs reuses it).
+        make_certs(&certs);
+        assert_ne!(
+            der_of(&certs.join("tls.crt")),
+            der_of(&first.join("tls.crt"))
+        );
+        secret_volume(&volume, "..2026_11_24_00_02_00.3", &certs);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while served_certificate(server.tls, &ca).await != der_of(&certs.join("tls.crt")) {
+            assert!(
+                Instant::now() < deadline,
+                "the new certificate is served within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for t in tasks {
+            let (ok, failed) = t.await.unwrap();
+            assert!(ok > 10, "requests were sent during the rotation: {ok}");
+            assert!(failed.is_empty(), "no request failed: {failed:?}");
+        }
+    });
+    let logs = server.log_lines();
+    assert!(
+        logs.iter().any(|l| l["level"] == "ERROR"
+            && l["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("still serving the previous pair")),
+        "the broken pair is logged: {logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l["message"] == "serving certificate reloaded")
+    );
+    assert!(
+        server
+            .metric(r#"dsguard_tls_certificate_reloads_total{result="ok"}"#)
+            .unwrap()
+            >= 1.0
+    );
+    assert!(
+        server
+            .metric(r#"dsguard_tls_certificate_reloads_total{result="error"}"#)
+            .unwrap()
+            >= 1.0
+    );
+}
+
+#[test]
+fn sigterm_drains_in_flight_requests_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let mut server = Server::start(&certs, &["--drain-delay", "0.3", "--grace-period", "10"]);
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    let uid = "705ab4f5-6393-11e8-b7cc-42010a800002";
+    let text = rt().block_on(async {
+        // Two requests in flight: their bodies are half sent.
+        let mut a = partial_request(&server, "/validate", &body, body.len() / 2).await;
+        let mut b = partial_request(&server, "/mutate", &body, 100).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        server.terminate();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            server.probe_get("/readyz").0,
+            503,
+            "not ready while draining"
+        );
+        assert_eq!(server.probe_get("/healthz").0, 200, "alive while draining");
+        a.write_all(&body[body.len() / 2..]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        // After the drain delay the listener is closed: new connections are refused.
+        assert!(
+            TcpStream::connect(server.tls).await.is_err(),
+            "no new connections"
+        );
+        b.write_all(&body[100..]).await.unwrap();
+        let (ta, tb) = (read_response(&mut a).await, read_response(&mut b).await);
+        format!("{ta}\n====\n{tb}")
+    });
+    let (ta, tb) = text.split_once("\n====\n").unwrap();
+    for t in [ta, tb] {
+        assert!(
+            t.starts_with("HTTP/1.1 200"),
+            "in-flight request finished: {t}"
+        );
+        assert!(t.contains(uid));
+    }
+    assert_eq!(
+        server.wait(Duration::from_secs(10)),
+        Some(0),
+        "exit 0 after the drain"
+    );
+    let logs = server.log_lines();
+    assert!(
+        logs.iter()
+            .any(|l| l["message"] == "draining: not ready" && l["signal"] == "SIGTERM")
+    );
+    assert!(logs.iter().any(|l| l["message"] == "drained"));
+}
+
+#[test]
+fn metrics_and_logs_count_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let strict = root().join("tests/fixtures/admission/create-latest-strict.config.yaml");
+    let server = Server::start(&certs, &["--config", strict.to_str().unwrap()]);
+    assert_eq!(server.probe_get("/healthz"), (200, "ok\n".into()));
+    assert_eq!(server.probe_get("/readyz").0, 200);
+    let read = |name: &str| {
+        std::fs::read(root().join(format!("tests/fixtures/admission/{name}.request.json"))).unwrap()
+    };
+    rt().block_on(async {
+        let mut conn = Conn::open(
+            server.tls,
+            client_config(&certs.join("ca.crt"), Proto::H2, None),
+        )
+        .await
+        .unwrap();
+        for _ in 0..3 {
+            conn.post("/validate", read("create-node-exporter")).await;
+        }
+        for _ in 0..2 {
+            let r = conn.post("/validate", read("create-latest-strict")).await;
+            assert_eq!(r.json()["response"]["allowed"], false);
+        }
+        conn.post("/validate", read("delete-daemonset")).await;
+        for _ in 0..4 {
+            conn.post("/mutate", read("create-node-exporter")).await;
+        }
+        conn.post("/mutate", b"{}".to_vec()).await;
+    });
+    let m = |s: &str| server.metric(s);
+    assert_eq!(
+        m(
+            r#"dsguard_admission_requests_total{endpoint="validate",operation="CREATE",result="allowed"}"#
+        ),
+        Some(3.0)
+    );
+    assert_eq!(
+        m(
+            r#"dsguard_admission_requests_total{endpoint="validate",operation="CREATE",result="denied"}"#
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        m(
+            r#"dsguard_admission_requests_total{endpoint="validate",operation="DELETE",result="allowed"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        m(
+            r#"dsguard_admission_requests_total{endpoint="mutate",operation="CREATE",result="patched"}"#
+        ),
+        Some(4.0)
+    );
+    assert_eq!(
+        m(
+            r#"dsguard_admission_requests_total{endpoint="mutate",operation="unknown",result="bad_request"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        m(r#"dsguard_admission_denials_total{rule="image-latest"}"#),
+        Some(2.0)
+    );
+    assert_eq!(
+        m(r#"dsguard_admission_denials_total{rule="resources-missing"}"#),
+        Some(2.0)
+    );
+    assert_eq!(m("dsguard_admission_patches_total"), Some(4.0));
+    assert_eq!(m("dsguard_admission_patch_operations_total"), Some(8.0));
+    assert_eq!(
+        m(r#"dsguard_admission_duration_seconds_count{endpoint="validate"}"#),
+        Some(6.0)
+    );
+    assert_eq!(m("dsguard_admission_in_flight"), Some(0.0));
+    assert_eq!(m(r#"dsguard_build_info{version="0.1.0"}"#), Some(1.0));
+    let expiry = m("dsguard_tls_certificate_expiry_timestamp_seconds").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        expiry > now + 300.0 * 86400.0,
+        "notAfter of a 365-day certificate: {expiry}"
+    );
+
+    // One log line per review, never the object.
+    std::thread::sleep(Duration::from_millis(300));
+    let reviews: Vec<Value> = server
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == "review")
+        .collect();
+    assert_eq!(reviews.len(), 10, "{reviews:?}");
+    let denied = reviews.iter().find(|l| l["allowed"] == false).unwrap();
+    assert_eq!(denied["uid"], "bbbbbbbb-2222-4333-8444-555555555555");
+    assert_eq!(denied["rules"], "image-latest,resources-missing");
+    assert_eq!(denied["namespace"], "monitoring");
+    assert_eq!(denied["name"], "node-exporter");
+    assert_eq!(denied["operation"], "CREATE");
+    assert_eq!(denied["kind"], "apps/DaemonSet");
+    assert!(denied["latency_us"].is_u64());
+    let patched = reviews.iter().find(|l| l["endpoint"] == "mutate").unwrap();
+    assert_eq!(patched["patch_ops"], 2);
+    let all = server.logs.lock().unwrap().join("\n");
+    assert!(
+        !all.contains("prom/node-exporter"),
+        "the object is not logged"
+    );
+}
