@@ -93,6 +93,22 @@ pub fn service_sans(service: &str, namespace: &str, extra: &[String]) -> Vec<Str
     sans
 }
 
+/// An RFC 1123 host name, optionally with a leading `*.` wildcard label.
+fn is_dns_name(name: &str) -> bool {
+    let rest = name.strip_prefix("*.").unwrap_or(name);
+    !rest.is_empty()
+        && name.len() <= 253
+        && rest.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CertError + '_ {
     move |source| CertError::Io {
         path: path.to_path_buf(),
@@ -150,6 +166,13 @@ pub fn generate(o: &CertOptions) -> Result<CertOutput, CertError> {
             "--service and --namespace must not be empty".into(),
         ));
     }
+    for (flag, value) in [("--service", &o.service), ("--namespace", &o.namespace)] {
+        if value.contains('.') || !is_dns_name(value) {
+            return Err(CertError::Invalid(format!(
+                "{flag} {value:?} is not a DNS label (lower-case letters, digits and '-')"
+            )));
+        }
+    }
     if o.days == 0 {
         return Err(CertError::Invalid("--days must be at least 1".into()));
     }
@@ -184,11 +207,16 @@ pub fn generate(o: &CertOptions) -> Result<CertOutput, CertError> {
     for san in &sans {
         let entry = match san.parse::<std::net::IpAddr>() {
             Ok(ip) => SanType::IpAddress(ip),
-            Err(_) => SanType::DnsName(san.clone().try_into().map_err(|_| {
-                CertError::Invalid(format!(
-                    "--san {san:?} is neither a DNS name nor an IP address"
-                ))
-            })?),
+            Err(_) if is_dns_name(san) => {
+                SanType::DnsName(san.clone().try_into().map_err(|_| {
+                    CertError::Invalid(format!("--san {san:?} is not a usable DNS name"))
+                })?)
+            }
+            Err(_) => {
+                return Err(CertError::Invalid(format!(
+                    "--san {san:?} is neither a DNS name (RFC 1123, e.g. webhook.example.com) nor an IP address"
+                )));
+            }
         };
         params.subject_alt_names.push(entry);
     }

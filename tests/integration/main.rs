@@ -5,6 +5,7 @@
 mod admission;
 mod cli;
 mod kubectl;
+mod manifests;
 mod props;
 mod serve;
 
