@@ -999,3 +999,84 @@ fn metrics_and_logs_count_what_was_sent() {
         "the object is not logged"
     );
 }
+
+#[test]
+fn start_up_errors_name_the_file_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    make_certs(&certs);
+    let other = dir.path().join("other");
+    make_certs(&other);
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let missing = dir.path().join("missing.crt");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let rows = [
+        (
+            path(&missing),
+            path(&certs.join("tls.key")),
+            "missing.crt: cannot read",
+        ),
+        (
+            path(&not_pem),
+            path(&certs.join("tls.key")),
+            "no CERTIFICATE block",
+        ),
+        (
+            path(&certs.join("tls.crt")),
+            path(&not_pem),
+            "no private key found",
+        ),
+        // A key from another pair.
+        (
+            path(&certs.join("tls.crt")),
+            path(&other.join("tls.key")),
+            "tls.key",
+        ),
+    ];
+    for (cert, key, needle) in rows {
+        let o = dsguard(
+            &[
+                "serve",
+                "--tls-cert",
+                &cert,
+                "--tls-key",
+                &key,
+                "--listen",
+                "127.0.0.1:0",
+                "--probe-listen",
+                "127.0.0.1:0",
+            ],
+            None,
+        );
+        assert_eq!(crate::code(&o), 2, "{needle}");
+        assert!(
+            crate::err(&o).contains(needle),
+            "{needle}: {}",
+            crate::err(&o)
+        );
+    }
+    // A port in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let o = dsguard(
+        &[
+            "serve",
+            "--tls-cert",
+            &path(&certs.join("tls.crt")),
+            "--tls-key",
+            &path(&certs.join("tls.key")),
+            "--listen",
+            &addr,
+            "--probe-listen",
+            "127.0.0.1:0",
+        ],
+        None,
+    );
+    assert_eq!(crate::code(&o), 2);
+    assert!(
+        crate::err(&o).contains(&format!("cannot listen on {addr}")),
+        "{}",
+        crate::err(&o)
+    );
+}
