@@ -3,7 +3,8 @@
 #
 #   scripts/load.sh            # needs h2load (apt-get install nghttp2-client) and taskset
 #
-# Each server runs pinned to core $SERVER_CPU, h2load to core $CLIENT_CPU. Servers:
+# Each server runs pinned to core $SERVER_CPU, h2load to core $CLIENT_CPU; runs alternate
+# between the servers, $REPEAT (2) times per mode. Servers:
 #   limit     ../shared/tools/limit-server (TLS + HTTP + uid echo, no policy work), if present
 #   validate  dsguard serve, POST /validate
 #   mutate    dsguard serve, POST /mutate
@@ -93,21 +94,8 @@ run() { # label pid url mode
   local cpu; cpu=$(awk -v a="$t0" -v b="$t1" -v n="$ok" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b-a)/hz*1e6/n}')
   local lat; lat=$(cut -f3 "$log" | sort -n | awk '{a[NR]=$1; s+=$1} END{
     printf "mean_ms=%.3f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f", s/NR/1000, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000, a[NR]/1000}')
-  echo "RESULT $label $mode rps=$rps cpu_us_per_req=$cpu $lat ok=$ok failed=$failed $(mem "$pid")"
+  echo "RESULT $label $mode#$rep rps=$rps cpu_us_per_req=$cpu $lat ok=$ok failed=$failed $(mem "$pid")"
 }
-
-measure() { # label url-base path pid
-  local label=$1 url=$2 pid=$3
-  for mode in h2 h1 steady; do run "$label" "$pid" "$url" "$mode"; done
-}
-
-if [[ -n $LIMIT ]]; then
-  taskset -c "$SERVER_CPU" "$LIMIT" 127.0.0.1:19443 2>/dev/null &
-  PIDS+=($!); LIMIT_PID=$!
-  wait_ready https://127.0.0.1:19443/
-  measure limit https://127.0.0.1:19443/validate "$LIMIT_PID"
-  kill "$LIMIT_PID"
-fi
 
 start_dsguard() {
   taskset -c "$SERVER_CPU" "$DSGUARD" serve --tls-cert "$TMP/certs/tls.crt" --tls-key "$TMP/certs/tls.key" \
@@ -116,10 +104,22 @@ start_dsguard() {
   wait_ready http://127.0.0.1:19080/readyz
 }
 
+# Both servers run at once (the idle one costs nothing) and the runs alternate, so that a
+# change in the machine's speed hits both alike.
 start_dsguard
 echo "RESULT dsguard idle $(mem "$DS_PID")"
-measure validate https://127.0.0.1:19444/validate "$DS_PID"
-measure mutate https://127.0.0.1:19444/mutate "$DS_PID"
+if [[ -n $LIMIT ]]; then
+  taskset -c "$SERVER_CPU" "$LIMIT" 127.0.0.1:19443 2>/dev/null &
+  LIMIT_PID=$!; PIDS+=($LIMIT_PID)
+  wait_ready https://127.0.0.1:19443/
+fi
+for mode in h2 h1 steady; do
+  for rep in $(seq 1 "${REPEAT:-2}"); do
+    [[ -n $LIMIT ]] && run limit "$LIMIT_PID" https://127.0.0.1:19443/validate "$mode"
+    run validate "$DS_PID" https://127.0.0.1:19444/validate "$mode"
+    run mutate "$DS_PID" https://127.0.0.1:19444/mutate "$mode"
+  done
+done
 echo "log lines written: $(wc -l <"$TMP/dsguard.log")"
 kill -TERM "$DS_PID"; wait "$DS_PID" || true
 
