@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod admission;
+pub mod audit;
 pub mod certs;
 pub mod config;
 pub mod manifest;

@@ -1,5 +1,6 @@
 //! The `dsguard` command line. Exit codes: 0 clean (warnings allowed), 1 at least one
-//! error-severity violation or unreadable document, 2 usage, configuration or input-path error.
+//! error-severity violation or unreadable document, 2 usage, configuration, input-path or
+//! connection error.
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use dsguard::admission::{self, Endpoint};
+use dsguard::audit::AuditOptions;
 use dsguard::certs::CertOptions;
 use dsguard::manifest::{self, Input};
 use dsguard::offline;
@@ -85,6 +87,35 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Make a CA and a serving certificate for the webhook Service, and print the caBundle.
     Certs(CertsArgs),
+    /// Check the DaemonSets running in a cluster: violations, the webhook's patch, rollout health.
+    Audit(Box<AuditArgs>),
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Kubeconfig file; otherwise KUBECONFIG, ~/.kube/config, or the pod's service account.
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context; otherwise the current context.
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// Only this namespace (default: all namespaces).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// Label selector, as kubectl -l (e.g. app=node-exporter,tier!=test).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    selector: Option<String>,
+    /// Output format.
+    #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// DaemonSets asked for per request (limit/continue paging).
+    #[arg(long, default_value_t = 500)]
+    page_size: u32,
+    /// Seconds to wait for the API server to connect and to answer each request.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    request_timeout: f64,
 }
 
 #[derive(clap::Args)]
@@ -229,7 +260,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Serve(args) => serve(*args),
         Command::Certs(args) => certs(args),
+        Command::Audit(args) => audit(*args),
     }
+}
+
+fn audit(args: AuditArgs) -> Result<ExitCode, String> {
+    let policy = load_policy(&args.config)?;
+    let options = AuditOptions {
+        kubeconfig: args.kubeconfig,
+        context: args.context,
+        namespace: args.namespace,
+        selector: args.selector,
+        page_size: args.page_size,
+        timeout: seconds("request-timeout", args.request_timeout)?,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let stdout = std::io::stdout().lock();
+    let mut reporter = Reporter::new(std::io::BufWriter::new(stdout), args.output, color());
+    runtime
+        .block_on(dsguard::audit::run(&options, &policy, &mut reporter))
+        .map_err(|e| e.to_string())?;
+    let summary = reporter
+        .finish()
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(ExitCode::from(u8::from(summary.failed > 0)))
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {

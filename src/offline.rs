@@ -7,7 +7,7 @@ use crate::policy::{self, Checks, MutateMode, Policy, RuleId, Severity};
 use crate::report::{DocResult, Located, Status};
 
 /// Identity of a document, for output.
-fn identity(file: &str, entry: &Entry, value: Option<&Value>) -> DocResult {
+pub(crate) fn identity(file: &str, entry: &Entry, value: Option<&Value>) -> DocResult {
     let s = |k: &str| {
         value
             .and_then(|v| v.get(k))
@@ -32,6 +32,8 @@ fn identity(file: &str, entry: &Entry, value: Option<&Value>) -> DocResult {
         status: Status::Pass,
         reason: None,
         violations: Vec::new(),
+        patch: None,
+        rollout: None,
     }
 }
 

@@ -15,6 +15,7 @@ mod names;
 mod path;
 mod podspec;
 mod practices;
+pub mod rollout;
 mod rules;
 mod schema;
 #[cfg(test)]
@@ -174,6 +175,19 @@ pub fn validate(
     } else {
         practices::check(obj, &mut out);
     }
+    apply_severities(out, policy)
+}
+
+/// Rollout health of a live DaemonSet (`dsguard audit`): its status counts, and the
+/// `rollout-incomplete`, `pods-misscheduled` and `generation-stale` findings at their
+/// configured severities.
+pub fn rollout_health(obj: &Value, policy: &Policy) -> (Option<rollout::Rollout>, Vec<Violation>) {
+    let mut out = Findings::default();
+    rollout::check(obj, &mut out);
+    (rollout::counts(obj), apply_severities(out, policy))
+}
+
+fn apply_severities(out: Findings, policy: &Policy) -> Vec<Violation> {
     let mut violations: Vec<Violation> = out
         .0
         .into_iter()

@@ -152,6 +152,15 @@ rules! {
     ResourcesMissing = "resources-missing", Warning,
         "A container has no cpu or memory request.",
         "A DaemonSet pod runs on every node, beside everything else; without requests the scheduler cannot reserve room for it. Set resources.requests.cpu and .memory.";
+    RolloutIncomplete = "rollout-incomplete", Warning,
+        "A running DaemonSet is not fully rolled out: fewer nodes run an updated or available pod than should (dsguard audit).",
+        "Look at the pods that are not ready (kubectl rollout status daemonset/NAME, kubectl get pods -o wide): image pulls, crash loops, or nodes without room.";
+    PodsMisscheduled = "pods-misscheduled", Warning,
+        "Pods of a running DaemonSet sit on nodes they should not run on (dsguard audit).",
+        "A nodeSelector, affinity or toleration changed, or a node's labels or taints did; the controller removes such pods unless they tolerate the node. Check the node labels and taints.";
+    GenerationStale = "generation-stale", Warning,
+        "The DaemonSet controller has not yet seen the latest spec: status.observedGeneration is behind metadata.generation (dsguard audit).",
+        "Usually a matter of seconds; if it stays, check that kube-controller-manager is running.";
 }
 
 impl fmt::Display for RuleId {
@@ -172,6 +181,6 @@ mod tests {
             let back: RuleId = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *rule);
         }
-        assert_eq!(RuleId::ALL.len(), 18);
+        assert_eq!(RuleId::ALL.len(), 21);
     }
 }

@@ -61,6 +61,12 @@ pub struct DocResult {
     pub reason: Option<String>,
     /// Violations, by line.
     pub violations: Vec<Located>,
+    /// `dsguard audit`: the JSON Patch the mutating webhook would apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<serde_json::Value>,
+    /// `dsguard audit`: rollout counts from `.status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<crate::policy::rollout::Rollout>,
 }
 
 impl DocResult {
@@ -127,6 +133,8 @@ pub struct Reporter<W: Write> {
     results: Vec<DocResult>,
     /// Counts so far.
     pub summary: Summary,
+    /// What was read, for the text summary line instead of file counts (`dsguard audit`).
+    pub scope: Option<String>,
 }
 
 impl<W: Write> Reporter<W> {
@@ -138,7 +146,16 @@ impl<W: Write> Reporter<W> {
             color,
             results: Vec::new(),
             summary: Summary::default(),
+            scope: None,
         }
+    }
+
+    /// Writes raw text now, in text format only (the audit's patch lines and table).
+    pub fn text_line(&mut self, line: &str) -> io::Result<()> {
+        if self.format == Format::Text {
+            writeln!(self.out, "{line}")?;
+        }
+        Ok(())
     }
 
     /// Takes one result.
@@ -202,11 +219,18 @@ impl<W: Write> Reporter<W> {
     pub fn finish(mut self) -> io::Result<Summary> {
         let s = self.summary.clone();
         match self.format {
-            Format::Text => writeln!(
-                self.out,
-                "{} files, {} documents, {} DaemonSets: {} passed, {} failed, {} skipped",
-                s.files, s.documents, s.daemonsets, s.passed, s.failed, s.skipped
-            )?,
+            Format::Text => match &self.scope {
+                None => writeln!(
+                    self.out,
+                    "{} files, {} documents, {} DaemonSets: {} passed, {} failed, {} skipped",
+                    s.files, s.documents, s.daemonsets, s.passed, s.failed, s.skipped
+                )?,
+                Some(scope) => writeln!(
+                    self.out,
+                    "{scope}: {} DaemonSets: {} passed, {} failed, {} skipped",
+                    s.daemonsets, s.passed, s.failed, s.skipped
+                )?,
+            },
             Format::Json => {
                 #[derive(Serialize)]
                 struct Out<'a> {

@@ -3,6 +3,7 @@
 //! webhook server through real TLS clients.
 
 mod admission;
+mod audit;
 mod cli;
 mod kubectl;
 mod manifests;

@@ -411,3 +411,47 @@ fn certs_names_every_service_form_and_reuses_its_ca() {
         crate::err(&o)
     );
 }
+
+#[test]
+fn audit_rbac_component_grants_read_only_daemonset_access() {
+    // kustomize wants relative paths: an overlay beside the others, in a copy of manifests/.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("manifests");
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(root().join("manifests"))
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let overlay = copy.join("overlays/with-audit");
+    std::fs::create_dir(&overlay).unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../cert-manager\ncomponents:\n  - ../../components/audit-rbac\n",
+    )
+    .unwrap();
+    let docs = render(&overlay);
+    let role = one(&docs, "ClusterRole");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]}]),
+        "read-only: exactly what dsguard audit needs"
+    );
+    let binding = one(&docs, "ClusterRoleBinding");
+    assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
+    let sa = find(&docs, "ServiceAccount")
+        .into_iter()
+        .find(|s| s["metadata"]["name"] == binding["subjects"][0]["name"])
+        .expect("the bound ServiceAccount is installed");
+    assert_eq!(
+        sa["metadata"]["namespace"],
+        binding["subjects"][0]["namespace"]
+    );
+    // The webhook's own ServiceAccount gets no API access.
+    let webhook_sa =
+        one(&docs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"].clone();
+    assert_ne!(webhook_sa, binding["subjects"][0]["name"]);
+}

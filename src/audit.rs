@@ -1,0 +1,383 @@
+//! `dsguard audit`: the DaemonSets already running in a cluster, through the policy engine.
+//!
+//! For each DaemonSet: the violations `dsguard validate` reports for it (the same checks;
+//! an object the API server stored passed its parity rules, so in practice the policy
+//! rules, as the validating webhook decides), the patch the mutating webhook would apply
+//! (`MutateMode::Admission`, as `serve` decides), and rollout health from `.status`
+//! ([`crate::policy::rollout`]).
+//!
+//! Connection as kubectl: `--kubeconfig`, else `KUBECONFIG` or `~/.kube/config`, else the
+//! in-cluster service account; `--context` picks a context. DaemonSets are listed in pages
+//! (`limit` + `continue`), each page checked and dropped before the next is asked for.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::DaemonSet;
+use kube::api::{Api, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde_json::Value;
+
+use crate::manifest::Entry;
+use crate::offline;
+use crate::policy::{self, MutateMode, Policy, Severity};
+use crate::report::{DocResult, Located, Reporter, Status};
+
+/// What to audit and how to connect.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// A kubeconfig file; otherwise `KUBECONFIG`, `~/.kube/config` or in-cluster.
+    pub kubeconfig: Option<PathBuf>,
+    /// A context of the kubeconfig; otherwise its current context.
+    pub context: Option<String>,
+    /// One namespace; all when `None`.
+    pub namespace: Option<String>,
+    /// A label selector, as `kubectl -l`.
+    pub selector: Option<String>,
+    /// DaemonSets per page.
+    pub page_size: u32,
+    /// Connect and read timeout of each request.
+    pub timeout: Duration,
+}
+
+/// Why the audit could not run (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AuditError(pub String);
+
+/// Where the connection goes, for messages.
+struct Target {
+    url: String,
+    context: String,
+}
+
+async fn connect(o: &AuditOptions) -> Result<(Client, Target), AuditError> {
+    use kube::config::KubeconfigError as K;
+    let options = KubeConfigOptions {
+        context: o.context.clone(),
+        ..Default::default()
+    };
+    let kubeconfig_error = |e: K| {
+        AuditError(match e {
+            K::LoadContext(c) | K::LoadClusterOfContext(c) => format!(
+                "context {c:?} is not in the kubeconfig, or names a missing cluster or user; `kubectl config get-contexts` lists the contexts"
+            ),
+            K::CurrentContextNotSet => {
+                "the kubeconfig has no current-context; pass --context NAME".to_string()
+            }
+            K::ReadConfig(err, path) => {
+                format!("cannot read kubeconfig {}: {err}", path.display())
+            }
+            K::FindPath => "no kubeconfig found: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config".to_string(),
+            other => format!("kubeconfig: {other}"),
+        })
+    };
+    let (mut config, context) = match &o.kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path).map_err(|e| match e {
+                K::ReadConfig(err, _) => {
+                    AuditError(format!("cannot read kubeconfig {}: {err}", path.display()))
+                }
+                other => AuditError(format!("kubeconfig {}: {other}", path.display())),
+            })?;
+            let current = o.context.clone().or(kc.current_context.clone());
+            let config = Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .map_err(kubeconfig_error)?;
+            (config, current.unwrap_or_default())
+        }
+        None if o.context.is_some() => (
+            Config::from_kubeconfig(&options)
+                .await
+                .map_err(kubeconfig_error)?,
+            o.context.clone().unwrap_or_default(),
+        ),
+        None => {
+            let config = Config::infer().await.map_err(|e| {
+                AuditError(format!(
+                    "no cluster to talk to: no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod ({e})"
+                ))
+            })?;
+            (config, String::from("current context"))
+        }
+    };
+    config.connect_timeout = Some(o.timeout);
+    config.read_timeout = Some(o.timeout);
+    let target = Target {
+        url: config.cluster_url.to_string(),
+        context,
+    };
+    let client = Client::try_from(config)
+        .map_err(|e| AuditError(format!("cannot set up a client for {}: {e}", target.url)))?;
+    Ok((client, target))
+}
+
+/// The message for a failed list request.
+fn list_error(e: kube::Error, o: &AuditOptions, target: &Target) -> AuditError {
+    let scope = match &o.namespace {
+        Some(ns) => format!("in namespace {ns:?}"),
+        None => "cluster-wide (all namespaces)".to_string(),
+    };
+    let url = &target.url;
+    AuditError(match e {
+        kube::Error::Api(status) => match status.code {
+            401 => format!(
+                "{url} refused the credentials (401 Unauthorized): {}; log in again or fix the user of context {:?} in the kubeconfig",
+                status.message, target.context
+            ),
+            403 => format!(
+                "forbidden (403): RBAC must allow the verb `list` on `daemonsets.apps` {scope}; grant it (manifests/components/audit-rbac) or use -n NAMESPACE: {}",
+                status.message
+            ),
+            410 => format!(
+                "the list changed too much while it was read in pages (410 Gone: {}); run the audit again, or with a larger --page-size",
+                status.message
+            ),
+            code => format!(
+                "{url} answered {code} {}: {}",
+                status.reason, status.message
+            ),
+        },
+        other => {
+            // The cause is at the bottom of the source chain.
+            let mut chain = vec![other.to_string()];
+            let mut source = std::error::Error::source(&other);
+            while let Some(s) = source {
+                chain.push(s.to_string());
+                source = s.source();
+            }
+            let all = chain.join(": ").to_lowercase();
+            if all.contains("connection refused") {
+                format!(
+                    "cannot connect to {url}: connection refused; is the cluster running, and is the server address in context {:?} right?",
+                    target.context
+                )
+            } else if all.contains("certificate")
+                || all.contains("tls")
+                || all.contains("handshake")
+            {
+                format!(
+                    "TLS failure talking to {url}: {}; check the cluster's certificate-authority in the kubeconfig",
+                    chain.last().map(String::as_str).unwrap_or("")
+                )
+            } else if all.contains("timed out")
+                || all.contains("elapsed")
+                || all.contains("timeout")
+            {
+                format!(
+                    "no answer from {url} within {}s (--request-timeout)",
+                    o.timeout.as_secs_f64()
+                )
+            } else if all.contains("dns") || all.contains("failed to lookup") {
+                format!("cannot resolve the server of {url}: {}", chain.join(": "))
+            } else {
+                format!("cannot list DaemonSets from {url}: {}", chain.join(": "))
+            }
+        }
+    })
+}
+
+/// Lists the DaemonSets page by page and reports each; the summary comes from `reporter`.
+pub async fn run<W: std::io::Write>(
+    o: &AuditOptions,
+    policy: &Policy,
+    reporter: &mut Reporter<W>,
+) -> Result<(), AuditError> {
+    let (client, target) = connect(o).await?;
+    let api: Api<DaemonSet> = match &o.namespace {
+        Some(ns) => Api::namespaced(client, ns),
+        None => Api::all(client),
+    };
+    let mut params = ListParams::default().limit(o.page_size.max(1));
+    if let Some(selector) = &o.selector {
+        params = params.labels(selector);
+    }
+    reporter.scope = Some(format!(
+        "{} ({}){}",
+        target.context,
+        target.url,
+        o.namespace
+            .as_ref()
+            .map(|n| format!(", namespace {n}"))
+            .unwrap_or_default()
+    ));
+    let io = |e: std::io::Error| AuditError(format!("cannot write output: {e}"));
+    let mut table = Table::default();
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| list_error(e, o, &target))?;
+        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        for ds in page.items {
+            let value = serde_json::to_value(&ds)
+                .map_err(|e| AuditError(format!("cannot read a DaemonSet: {e}")))?;
+            let result = check(&value, policy, &target.context);
+            table.add(&result);
+            for line in patch_lines(&result) {
+                reporter.text_line(&line).map_err(io)?;
+            }
+            reporter.add(result).map_err(io)?;
+        }
+        match next {
+            Some(token) => params = params.continue_token(&token),
+            None => break,
+        }
+    }
+    for line in table.render() {
+        reporter.text_line(&line).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// The audit of one live DaemonSet (as JSON): what `validate` says, the rollout, and the
+/// mutating webhook's patch.
+pub fn check(obj: &Value, policy: &Policy, context: &str) -> DocResult {
+    let name = |k: &str| {
+        obj.pointer(&format!("/metadata/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let file = format!(
+        "k8s://{context}/namespaces/{}/daemonsets/{}",
+        name("namespace"),
+        name("name")
+    );
+    let entry = Entry {
+        document: 0,
+        line: 1,
+        content: Ok(crate::manifest::Object {
+            value: obj.clone(),
+            lines: crate::yaml::LineIndex::default(),
+        }),
+    };
+    let mut r = offline::validate_entry(&file, &entry, policy);
+    if r.status == Status::Skip {
+        return r;
+    }
+    let (rollout, health) = policy::rollout_health(obj, policy);
+    r.violations.extend(health.into_iter().map(|v| Located {
+        rule: v.rule,
+        severity: v.severity,
+        path: v.path.to_string(),
+        line: 1,
+        message: v.message,
+    }));
+    if r.violations.iter().any(|v| v.severity == Severity::Error) {
+        r.status = Status::Fail;
+    }
+    r.rollout = rollout;
+    let patch = policy::mutate(obj, policy, MutateMode::Admission);
+    if !patch.0.is_empty() {
+        r.patch = serde_json::to_value(&patch).ok();
+    }
+    r
+}
+
+/// `file:1: patch ns/name: op path, ...` for the text output.
+fn patch_lines(r: &DocResult) -> Vec<String> {
+    let Some(Value::Array(ops)) = &r.patch else {
+        return Vec::new();
+    };
+    let list: Vec<String> = ops
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["op"].as_str().unwrap_or("?"),
+                op["path"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    vec![format!(
+        "{}:1: patch {}: the mutating webhook would apply {} operation(s): {}",
+        r.file,
+        r.object_name(),
+        ops.len(),
+        list.join(", ")
+    )]
+}
+
+/// The short table of the text output: one row per DaemonSet, tab-separated, all rows in
+/// one string (about 60 bytes a row, and no small allocation left behind per DaemonSet to
+/// pin the allocator's pages), so that the audit's memory stays flat as the count grows.
+#[derive(Default)]
+struct Table(String);
+
+const HEAD: [&str; 11] = [
+    "NAMESPACE",
+    "NAME",
+    "DESIRED",
+    "CURRENT",
+    "READY",
+    "UP-TO-DATE",
+    "AVAILABLE",
+    "MISSCHEDULED",
+    "ERRORS",
+    "WARNINGS",
+    "PATCH",
+];
+
+impl Table {
+    fn add(&mut self, r: &DocResult) {
+        let count = |s: Severity| r.violations.iter().filter(|v| v.severity == s).count();
+        let counts = match &r.rollout {
+            Some(x) => [
+                x.desired,
+                x.current,
+                x.ready,
+                x.updated,
+                x.available,
+                x.misscheduled,
+            ]
+            .map(|n| n.to_string())
+            .join("\t"),
+            None => ["-"; 6].join("\t"),
+        };
+        let errors = if r.status == Status::Skip {
+            "exempt".to_string()
+        } else {
+            count(Severity::Error).to_string()
+        };
+        let patch = match &r.patch {
+            Some(Value::Array(ops)) => format!("{} ops", ops.len()),
+            _ => "-".into(),
+        };
+        use std::fmt::Write;
+        let _ = writeln!(
+            self.0,
+            "{}\t{}\t{counts}\t{errors}\t{}\t{patch}",
+            r.namespace.as_deref().unwrap_or(""),
+            r.name.as_deref().unwrap_or(""),
+            count(Severity::Warning),
+        );
+    }
+
+    fn render(&self) -> Vec<String> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        let mut widths: Vec<usize> = HEAD.iter().map(|h| h.len()).collect();
+        for row in self.0.lines() {
+            for (w, cell) in widths.iter_mut().zip(row.split('\t')) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &mut dyn Iterator<Item = &str>| {
+            cells
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        let mut out = vec![line(&mut HEAD.iter().copied())];
+        for row in self.0.lines() {
+            out.push(line(&mut row.split('\t')));
+        }
+        out
+    }
+}

@@ -1,0 +1,633 @@
+//! `dsguard audit` against a Kubernetes API served by the test itself over HTTPS: real
+//! `DaemonSetList` pages with `continue` tokens, label selectors, namespaced paths, 401,
+//! 403, 500 and a slow answer, reached by the real `kube` client from a kubeconfig.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::{Value, json};
+
+use crate::{code, dsguard, err, out, root};
+
+/// The fake API server's data and what it was asked.
+pub struct FakeApi {
+    pub items: Vec<Value>,
+    pub requests: Mutex<Vec<String>>,
+}
+
+/// Starts the fake API server on 127.0.0.1 with TLS from `certs`; returns its address.
+pub fn start_fake_api(items: Vec<Value>, certs: &Path) -> (SocketAddr, Arc<FakeApi>) {
+    use rustls::pki_types::pem::PemObject;
+    let state = Arc::new(FakeApi {
+        items,
+        requests: Mutex::new(Vec::new()),
+    });
+    let chain: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(certs.join("tls.crt"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(certs.join("tls.key")).unwrap();
+    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let app = Router::new()
+        .route("/apis/apps/v1/daemonsets", axum::routing::get(list))
+        .route(
+            "/apis/apps/v1/namespaces/{ns}/daemonsets",
+            axum::routing::get(list),
+        )
+        .fallback(|req: Request| async move {
+            (StatusCode::NOT_FOUND, format!("no route {}", req.uri()))
+        })
+        .with_state(state.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+    });
+    (addr, state)
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Response {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                      "message": message, "reason": reason, "code": code});
+    json_response(StatusCode::from_u16(code).unwrap(), &body)
+}
+
+/// `GET .../daemonsets`: the behaviour is chosen by the bearer token of the kubeconfig user.
+async fn list(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
+    let uri = req.uri().clone();
+    api.requests.lock().unwrap().push(uri.to_string());
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim_start_matches("Bearer ")
+        .to_string();
+    match token.as_str() {
+        "unauthorized" => return status(401, "Unauthorized", "Unauthorized"),
+        "forbidden" => {
+            return status(
+                403,
+                "Forbidden",
+                "daemonsets.apps is forbidden: User \"system:serviceaccount:ops:auditor\" cannot list resource \"daemonsets\" in API group \"apps\" at the cluster scope",
+            );
+        }
+        "broken" => return status(500, "InternalError", "etcdserver: request timed out"),
+        "slow" => tokio::time::sleep(Duration::from_secs(5)).await,
+        _ => {}
+    }
+    let query: BTreeMap<String, String> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect();
+    let namespace = uri
+        .path()
+        .strip_prefix("/apis/apps/v1/namespaces/")
+        .and_then(|p| p.split('/').next());
+    // Equality selectors only (k=v,k2=v2), enough for the tests.
+    let wanted: Vec<(String, String)> = query
+        .get("labelSelector")
+        .map(|s| {
+            s.split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let matching: Vec<&Value> = api
+        .items
+        .iter()
+        .filter(|d| namespace.is_none_or(|ns| d["metadata"]["namespace"] == ns))
+        .filter(|d| {
+            wanted
+                .iter()
+                .all(|(k, v)| d["metadata"]["labels"][k].as_str() == Some(v))
+        })
+        .collect();
+    let start: usize = query
+        .get("continue")
+        .map(|c| c.parse().unwrap())
+        .unwrap_or(0);
+    let limit: usize = query
+        .get("limit")
+        .map(|l| l.parse().unwrap())
+        .unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit).min(matching.len());
+    let mut metadata = json!({"resourceVersion": "12345"});
+    if end < matching.len() {
+        metadata["continue"] = json!(end.to_string());
+        metadata["remainingItemCount"] = json!(matching.len() - end);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "kind": "DaemonSetList",
+            "apiVersion": "apps/v1",
+            "metadata": metadata,
+            "items": &matching[start.min(end)..end],
+        }),
+    )
+}
+
+fn json_response(code: StatusCode, body: &Value) -> Response {
+    (
+        code,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A DaemonSet as the API server stores it: defaulted, with metadata and status.
+pub fn live(mut ds: Value, namespace: &str, n: usize, status: Value) -> Value {
+    let m = &mut ds["metadata"];
+    m["namespace"] = json!(namespace);
+    m["uid"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
+    m["resourceVersion"] = json!((1000 + n).to_string());
+    m["generation"] = json!(2);
+    m["creationTimestamp"] = json!("2026-11-24T00:00:00Z");
+    ds["status"] = status;
+    ds
+}
+
+fn healthy(nodes: i64) -> Value {
+    json!({"currentNumberScheduled": nodes, "desiredNumberScheduled": nodes, "numberAvailable": nodes,
+           "numberMisscheduled": 0, "numberReady": nodes, "observedGeneration": 2, "updatedNumberScheduled": nodes})
+}
+
+fn example(name: &str) -> Value {
+    let bytes = std::fs::read(root().join(format!("examples/{name}.yaml"))).unwrap();
+    dsguard::manifest::read_documents(&bytes)
+        .into_iter()
+        .map(|e| e.content.unwrap().value)
+        .find(|v| v["kind"] == "DaemonSet")
+        .unwrap()
+}
+
+/// Seven DaemonSets in three namespaces, healthy and not.
+fn cluster() -> Vec<Value> {
+    let mut latest = example("node-exporter");
+    latest["metadata"]["name"] = json!("node-exporter-canary");
+    latest["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("prom/node-exporter:latest");
+    let mut rolling = healthy(3);
+    rolling["updatedNumberScheduled"] = json!(1);
+    rolling["numberAvailable"] = json!(2);
+    rolling["numberUnavailable"] = json!(1);
+    let mut misscheduled = healthy(2);
+    misscheduled["numberMisscheduled"] = json!(1);
+    let mut stale = healthy(3);
+    stale["observedGeneration"] = json!(1);
+    let mut fluentd2 = example("fluentd");
+    fluentd2["metadata"]["name"] = json!("fluentd-audit");
+    let mut exempt = example("busybox-demo");
+    exempt["metadata"]["name"] = json!("busybox-exempt");
+    exempt["metadata"]["annotations"] = json!({"dsguard.io/exempt": "true"});
+    vec![
+        live(example("node-exporter"), "monitoring", 1, healthy(3)),
+        live(latest, "monitoring", 2, rolling),
+        live(example("kindnet"), "kube-system", 3, healthy(3)),
+        live(example("fluentd"), "logging", 4, misscheduled),
+        live(fluentd2, "logging", 5, stale),
+        live(example("busybox-demo"), "default", 6, healthy(3)),
+        live(exempt, "default", 7, healthy(3)),
+    ]
+}
+
+/// A kubeconfig with one context per behaviour of the fake server, plus a closed port and
+/// a CA that does not match.
+fn kubeconfig(dir: &Path, addr: SocketAddr, certs: &Path, other_ca: &Path) -> PathBuf {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let ca = certs.join("ca.crt");
+    let mut text = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: ok\nclusters:\n- name: fake\n  cluster:\n    server: https://127.0.0.1:{port}\n    certificate-authority: {ca}\n- name: closed\n  cluster:\n    server: https://127.0.0.1:{closed}\n    certificate-authority: {ca}\n- name: wrong-ca\n  cluster:\n    server: https://127.0.0.1:{port}\n    certificate-authority: {other}\nusers:\n",
+        port = addr.port(),
+        closed = closed.port(),
+        ca = ca.display(),
+        other = other_ca.display(),
+    );
+    for user in ["ok", "unauthorized", "forbidden", "broken", "slow"] {
+        text.push_str(&format!("- name: {user}\n  user:\n    token: {user}\n"));
+    }
+    text.push_str("contexts:\n");
+    for (name, cluster, user) in [
+        ("ok", "fake", "ok"),
+        ("unauthorized", "fake", "unauthorized"),
+        ("forbidden", "fake", "forbidden"),
+        ("broken", "fake", "broken"),
+        ("slow", "fake", "slow"),
+        ("closed", "closed", "ok"),
+        ("wrong-ca", "wrong-ca", "ok"),
+    ] {
+        text.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: {cluster}\n    user: {user}\n"
+        ));
+    }
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    api: Arc<FakeApi>,
+}
+
+fn env(items: Vec<Value>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    crate::serve::make_certs(&certs);
+    let other = dir.path().join("other");
+    crate::serve::make_certs(&other);
+    let (addr, api) = start_fake_api(items, &certs);
+    let kubeconfig = kubeconfig(dir.path(), addr, &certs, &other.join("ca.crt"));
+    Env {
+        dir,
+        kubeconfig,
+        api,
+    }
+}
+
+impl Env {
+    fn audit(&self, extra: &[&str]) -> std::process::Output {
+        let mut args = vec!["audit", "--kubeconfig", self.kubeconfig.to_str().unwrap()];
+        args.extend(extra);
+        dsguard(&args, None)
+    }
+    fn requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.api.requests.lock().unwrap())
+    }
+}
+
+#[test]
+fn pages_through_every_daemonset_and_reports_like_validate() {
+    let items = cluster();
+    let env = env(items.clone());
+    let o = env.audit(&["--page-size", "3", "-o", "json"]);
+    assert_eq!(code(&o), 0, "warnings only: {}", err(&o));
+    let requests = env.requests();
+    assert_eq!(
+        requests,
+        vec![
+            "/apis/apps/v1/daemonsets?&limit=3",
+            "/apis/apps/v1/daemonsets?&limit=3&continue=3",
+            "/apis/apps/v1/daemonsets?&limit=3&continue=6",
+        ],
+        "three pages, each asked with limit and the previous continue token"
+    );
+    let report: Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(
+        report["summary"],
+        json!({"files": 0, "documents": 7, "daemonsets": 7, "passed": 6, "failed": 0, "skipped": 1})
+    );
+    let results = report["results"].as_array().unwrap();
+    let by_name = |n: &str| {
+        results
+            .iter()
+            .find(|r| r["name"] == n)
+            .unwrap_or_else(|| panic!("{n} in {results:?}"))
+    };
+    let rules = |n: &str| -> Vec<String> {
+        by_name(n)["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules("node-exporter"), Vec::<String>::new());
+    assert_eq!(
+        rules("node-exporter-canary"),
+        ["image-latest", "rollout-incomplete", "rollout-incomplete"]
+    );
+    assert_eq!(rules("fluentd-elasticsearch"), ["pods-misscheduled"]);
+    assert_eq!(rules("fluentd-audit"), ["generation-stale"]);
+    assert_eq!(
+        by_name("busybox-exempt")["status"],
+        "skip",
+        "exempt by annotation"
+    );
+    assert_eq!(by_name("busybox")["status"], "pass");
+    assert_eq!(
+        by_name("node-exporter")["rollout"],
+        json!({"desired": 3, "current": 3, "ready": 3, "updated": 3, "available": 3, "misscheduled": 0,
+               "unavailable": 0, "generation": 2, "observedGeneration": 2})
+    );
+    assert_eq!(
+        by_name("node-exporter")["file"],
+        "k8s://ok/namespaces/monitoring/daemonsets/node-exporter"
+    );
+
+    // The patch is the one the mutating webhook sends for the same object.
+    let policy = dsguard::policy::Policy::default();
+    for item in &items {
+        let name = item["metadata"]["name"].as_str().unwrap();
+        if name == "busybox-exempt" {
+            continue;
+        }
+        let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "u", "kind": {"group": "apps", "version": "v1", "kind": "DaemonSet"},
+                        "resource": {"group": "apps", "version": "v1", "resource": "daemonsets"},
+                        "name": name, "namespace": item["metadata"]["namespace"], "operation": "CREATE", "object": item}});
+        let reviewed = dsguard::admission::review_bytes(
+            review.to_string().as_bytes(),
+            dsguard::admission::Endpoint::Mutate,
+            &policy,
+        )
+        .unwrap();
+        let webhook_patch: Option<Value> = reviewed.response.response.patch.map(|p| {
+            use base64::Engine;
+            serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(p).unwrap())
+                .unwrap()
+        });
+        let audited = results
+            .iter()
+            .find(|r| r["name"] == name && r["namespace"] == item["metadata"]["namespace"])
+            .unwrap();
+        assert_eq!(
+            audited.get("patch").cloned(),
+            webhook_patch,
+            "{name}: same patch as the mutating webhook"
+        );
+    }
+
+    // The same objects saved as files: `validate` finds the same violations (the rollout
+    // rules aside, which only a live object has).
+    let files = env.dir.path().join("saved");
+    std::fs::create_dir(&files).unwrap();
+    for (i, item) in items.iter().enumerate() {
+        std::fs::write(files.join(format!("{i}.json")), item.to_string()).unwrap();
+    }
+    let v = dsguard(&["validate", "-o", "json", files.to_str().unwrap()], None);
+    let validated: Value = serde_json::from_str(&out(&v)).unwrap();
+    let key = |r: &Value| {
+        let mut vs: Vec<(String, String, String, String)> = r["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| {
+                ![
+                    "rollout-incomplete",
+                    "pods-misscheduled",
+                    "generation-stale",
+                ]
+                .contains(&v["rule"].as_str().unwrap())
+            })
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().unwrap().to_string();
+                (s("rule"), s("severity"), s("path"), s("message"))
+            })
+            .collect();
+        vs.sort();
+        (
+            r["namespace"].clone(),
+            r["name"].clone(),
+            r["status"].clone(),
+            vs,
+        )
+    };
+    let mut a: Vec<_> = results.iter().map(key).collect();
+    let mut b: Vec<_> = validated["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    a.sort_by_key(|k| format!("{:?}", k));
+    b.sort_by_key(|k| format!("{:?}", k));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn namespace_and_label_selector_reach_the_server() {
+    let env = env(cluster());
+    let o = env.audit(&["-n", "logging", "-l", "k8s-app=fluentd-logging"]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let requests = env.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0].starts_with("/apis/apps/v1/namespaces/logging/daemonsets?"),
+        "{requests:?}"
+    );
+    assert!(
+        requests[0].contains("labelSelector=k8s-app%3Dfluentd-logging"),
+        "{requests:?}"
+    );
+    // Text output: violation lines, the table, the summary.
+    let text = out(&o);
+    assert!(text.contains("warning[pods-misscheduled] logging/fluentd-elasticsearch: status.numberMisscheduled: 1 node(s) run a pod"), "{text}");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("NAMESPACE"))
+        .expect("a table");
+    for col in [
+        "DESIRED",
+        "CURRENT",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "MISSCHEDULED",
+        "ERRORS",
+        "WARNINGS",
+        "PATCH",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(
+        text.lines().any(|l| l.starts_with("logging")
+            && l.contains("fluentd-elasticsearch")
+            && l.ends_with("1 ops")),
+        "{text}"
+    );
+    assert!(
+        text.trim_end()
+            .ends_with("2 DaemonSets: 2 passed, 0 failed, 0 skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok (https://127.0.0.1:"),
+        "the summary names the context and server: {text}"
+    );
+}
+
+#[test]
+fn errors_say_what_to_do_and_exit_2() {
+    let env = env(cluster());
+    let rows: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--context", "unauthorized"],
+            "refused the credentials (401 Unauthorized)",
+        ),
+        (
+            vec!["--context", "forbidden"],
+            "RBAC must allow the verb `list` on `daemonsets.apps` cluster-wide",
+        ),
+        (
+            vec!["--context", "forbidden", "-n", "ops"],
+            "`daemonsets.apps` in namespace \"ops\"",
+        ),
+        (
+            vec!["--context", "broken"],
+            "answered 500 InternalError: etcdserver: request timed out",
+        ),
+        (
+            vec!["--context", "slow", "--request-timeout", "1"],
+            "within 1s (--request-timeout)",
+        ),
+        (vec!["--context", "closed"], "connection refused"),
+        (vec!["--context", "wrong-ca"], "TLS failure talking to"),
+        (
+            vec!["--context", "nope"],
+            "context \"nope\" is not in the kubeconfig",
+        ),
+    ];
+    for (args, needle) in rows {
+        let o = env.audit(&args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", err(&o));
+        assert!(
+            err(&o).contains(needle),
+            "{args:?}: want {needle:?} in {}",
+            err(&o)
+        );
+        assert!(out(&o).is_empty(), "{args:?}: no partial report");
+    }
+    let o = dsguard(&["audit", "--kubeconfig", "/nonexistent/kubeconfig"], None);
+    assert_eq!(code(&o), 2);
+    assert!(
+        err(&o).contains("cannot read kubeconfig /nonexistent/kubeconfig"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn an_error_severity_violation_exits_1() {
+    let env = env(cluster());
+    let config = env.dir.path().join("strict.yaml");
+    std::fs::write(&config, "rules:\n  image-latest: error\n").unwrap();
+    let o = env.audit(&["--config", config.to_str().unwrap(), "-o", "sarif"]);
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    let sarif: Value = serde_json::from_str(&out(&o)).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "image-latest" && r["level"] == "error")
+    );
+    let o = env.audit(&["--config", config.to_str().unwrap(), "-o", "junit"]);
+    assert_eq!(code(&o), 1);
+    assert!(out(&o).contains("<failure"), "{}", out(&o));
+}
+
+/// Not a timed test: prints time and peak memory of auditing 1,000, 5,000 (10 pages of 500)
+/// and 10,000 DaemonSets. `scripts/bench-audit.sh` runs it.
+#[test]
+#[ignore]
+fn audit_benchmark() {
+    for count in [1000usize, 5000, 10000] {
+        let base = example("node-exporter");
+        let items: Vec<Value> = (0..count)
+            .map(|i| {
+                let mut ds = base.clone();
+                ds["metadata"]["name"] = json!(format!("agent-{i:05}"));
+                live(ds, &format!("ns-{}", i % 50), i, healthy(100))
+            })
+            .collect();
+        let env = env(items);
+        for format in ["text", "json"] {
+            let o = std::process::Command::new("/usr/bin/time")
+                .arg("-f")
+                .arg("%e %M")
+                .arg(env!("CARGO_BIN_EXE_dsguard"))
+                .args([
+                    "audit",
+                    "--kubeconfig",
+                    env.kubeconfig.to_str().unwrap(),
+                    "-o",
+                    format,
+                ])
+                .args(["--page-size", "500"])
+                .output()
+                .expect("/usr/bin/time runs (apt-get install time)");
+            assert_eq!(code(&o), 0, "{}", err(&o));
+            let last = err(&o).lines().last().unwrap_or("").to_string();
+            let (secs, kb) = last.split_once(' ').unwrap();
+            println!(
+                "BENCH audit daemonsets={count} page_size=500 output={format} seconds={secs} peak_rss_kb={kb} requests={}",
+                env.requests().len()
+            );
+        }
+    }
+}
