@@ -17,6 +17,7 @@
 //! which drop peers that vanished. An idle HTTP/2 connection from a live peer stays open:
 //! that is the API server's connection pool.
 
+pub mod logfmt;
 pub mod metrics;
 pub mod routes;
 pub mod tls;
@@ -400,11 +401,7 @@ pub fn init_logging(format: LogFormat, level: tracing::Level) -> LogSink {
         .with_max_level(level)
         .with_target(false);
     let result = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .try_init(),
+        LogFormat::Json => builder.event_format(logfmt::JsonLines).try_init(),
         LogFormat::Text => builder.with_ansi(false).try_init(),
     };
     // Already installed (tests call this more than once): keep the first.
