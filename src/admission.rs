@@ -120,7 +120,7 @@ pub mod prune {
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
             match self.0 {
                 Keep::All => serde::Deserialize::deserialize(d),
-                Keep::Fields(_) => d.deserialize_any(self),
+                Keep::Fields(_) | Keep::TrueStrings => d.deserialize_any(self),
             }
         }
     }
@@ -131,7 +131,19 @@ pub mod prune {
             f.write_str("a JSON value")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            let mut out = Map::new();
+            // Sized for every listed key at once: no regrowth (and rehashing) while reading.
+            let mut out = match self.0 {
+                Keep::Fields(fields) => Map::with_capacity(fields.len()),
+                Keep::All | Keep::TrueStrings => Map::new(),
+            };
+            if self.0 == Keep::TrueStrings {
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    if map.next_value::<IsTrue>()?.0 {
+                        out.insert(key.into_owned(), Value::from("true"));
+                    }
+                }
+                return Ok(Value::Object(out));
+            }
             // Keys are borrowed from the input where they can be: a skipped key costs no
             // allocation.
             while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
@@ -174,6 +186,48 @@ pub mod prune {
         }
         fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
             Ok(Value::Null)
+        }
+    }
+
+    /// Whether a value is the string `"true"`; any value is read, none is kept.
+    struct IsTrue(bool);
+
+    impl<'de> serde::Deserialize<'de> for IsTrue {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct IsTrueVisitor;
+            impl<'de> Visitor<'de> for IsTrueVisitor {
+                type Value = IsTrue;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a JSON value")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<IsTrue, E> {
+                    Ok(IsTrue(v == "true"))
+                }
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsTrue, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(IsTrue(false))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsTrue, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(IsTrue(false))
+                }
+            }
+            d.deserialize_any(IsTrueVisitor)
         }
     }
 
@@ -221,12 +275,14 @@ pub mod prune {
         #[test]
         fn keeps_only_the_listed_fields() {
             let full = json!({"kind": "DaemonSet", "status": {"x": 1},
-                "metadata": {"name": "a", "managedFields": [{"manager": "kubectl"}], "labels": {"a": "b"}},
+                "metadata": {"name": "a", "managedFields": [{"manager": "kubectl"}], "labels": {"a": "b"},
+                             "annotations": {"dsguard.io/exempt": "true", "x": "false", "n": 1, "o": {"true": "true"},
+                                             "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"DaemonSet\"}"}},
                 "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}},
                          "template": {"metadata": {"labels": {"a": "b"}},
                                       "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 1}]}, 7],
                                                "tolerations": [{"key": "k"}]}}}});
-            let want = json!({"kind": "DaemonSet", "metadata": {"name": "a"},
+            let want = json!({"kind": "DaemonSet", "metadata": {"name": "a", "annotations": {"dsguard.io/exempt": "true"}},
                 "spec": {"replicas": 2, "template": {"spec": {"containers": [{"image": "i"}, 7],
                                                               "tolerations": [{"key": "k"}]}}}});
             let text = format!("{{\"object\": {full}}}");
@@ -317,6 +373,9 @@ pub enum ReviewError {
     /// Not JSON, or not the AdmissionReview shape.
     #[error("body is not an AdmissionReview: {0}")]
     Decode(#[from] serde_json::Error),
+    /// Not UTF-8, so not JSON.
+    #[error("body is not an AdmissionReview: not UTF-8 ({0})")]
+    NotUtf8(std::str::Utf8Error),
     /// Wrong apiVersion or kind.
     #[error(
         "expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got apiVersion {0:?} kind {1:?}"
@@ -355,7 +414,10 @@ pub fn review_bytes(
     endpoint: Endpoint,
     policy: &Policy,
 ) -> Result<Reviewed, ReviewError> {
-    let review: AdmissionReview = serde_json::from_slice(body)?;
+    // JSON text is UTF-8 (RFC 8259 §8.1). Checked once for the whole body, the parser need
+    // not check each string again.
+    let text = std::str::from_utf8(body).map_err(ReviewError::NotUtf8)?;
+    let review: AdmissionReview = serde_json::from_str(text)?;
     review_request(review, endpoint, policy)
 }
 

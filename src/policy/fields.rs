@@ -14,6 +14,11 @@ pub enum Keep {
     /// In an object, only these keys, each pruned by its own `Keep`; in an array, each item
     /// pruned this way; a scalar as it is.
     Fields(&'static [(&'static str, Keep)]),
+    /// In an object, only the entries whose value is the string `"true"`; otherwise as
+    /// `Fields`. For `metadata.annotations`: the exemption annotation counts only when it is
+    /// `"true"`, its name is configurable, and the other annotations (such as kubectl's
+    /// `last-applied-configuration`, a copy of the whole object) are read by no webhook rule.
+    TrueStrings,
 }
 
 const CONTAINER: Keep = Keep::Fields(&[("image", Keep::All), ("resources", Keep::All)]);
@@ -31,7 +36,7 @@ pub const WEBHOOK: Keep = Keep::Fields(&[
             ("name", Keep::All),
             ("generateName", Keep::All),
             ("namespace", Keep::All),
-            ("annotations", Keep::All),
+            ("annotations", Keep::TrueStrings),
         ]),
     ),
     (
@@ -63,6 +68,7 @@ impl Keep {
         match self {
             Keep::All => Some(Keep::All),
             Keep::Fields(fields) => fields.iter().find(|(k, _)| *k == key).map(|(_, f)| *f),
+            Keep::TrueStrings => None,
         }
     }
 
@@ -71,6 +77,12 @@ impl Keep {
         use serde_json::Value;
         match (self, value) {
             (Keep::All, v) => v.clone(),
+            (Keep::TrueStrings, Value::Object(map)) => Value::Object(
+                map.iter()
+                    .filter(|(_, v)| v.as_str() == Some("true"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
             (_, Value::Object(map)) => Value::Object(
                 map.iter()
                     .filter_map(|(k, v)| self.child(k).map(|keep| (k.clone(), keep.apply(v))))

@@ -123,7 +123,7 @@ fn container(
         ),
         Some(image) => {
             if regular {
-                image_latest(image, &path.child("image"), out);
+                image_latest(image, || path.child("image"), out);
             }
         }
     }
@@ -140,7 +140,7 @@ fn container(
         }
     }
     if regular {
-        resources(c.get("resources"), &path.child("resources"), out);
+        resources(c.get("resources"), || path.child("resources"), out);
     }
 }
 
@@ -303,16 +303,20 @@ fn image_tag(image: &str) -> Option<&str> {
     last.rsplit_once(':').map(|(_, tag)| tag)
 }
 
-pub(crate) fn image_latest(image: &str, path: &FieldPath, out: &mut Findings) {
+/// `image-latest`: an image without a tag, or tagged `latest`.
+///
+/// `path` is built only for a finding: the webhook runs this for every container of every
+/// review, and most pass.
+pub(crate) fn image_latest(image: &str, path: impl FnOnce() -> FieldPath, out: &mut Findings) {
     match image_tag(image) {
         None => out.add(
             RuleId::ImageLatest,
-            path,
+            &path(),
             format!("image \"{image}\" has no tag, so it means :latest; pin a version, e.g. \"{image}:1.2.3\", or a digest"),
         ),
         Some("latest") => out.add(
             RuleId::ImageLatest,
-            path,
+            &path(),
             format!("image \"{image}\" uses :latest; pin a version tag or a digest"),
         ),
         Some(_) => {}
@@ -321,7 +325,12 @@ pub(crate) fn image_latest(image: &str, path: &FieldPath, out: &mut Findings) {
 
 /// Requests default to limits when only limits are set (kubernetes/kubernetes
 /// `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`), so either counts.
-pub(crate) fn resources(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
+/// `path` (of the `resources` field) is built only for a finding.
+pub(crate) fn resources(
+    value: Option<&Value>,
+    path: impl FnOnce() -> FieldPath,
+    out: &mut Findings,
+) {
     let missing: Vec<&str> = ["cpu", "memory"]
         .into_iter()
         .filter(|r| {
@@ -338,7 +347,7 @@ pub(crate) fn resources(value: Option<&Value>, path: &FieldPath, out: &mut Findi
         let list = missing.join(" and ");
         out.add(
             RuleId::ResourcesMissing,
-            &path.child("requests"),
+            &path().child("requests"),
             format!("no {list} request; set resources.requests.{} so the scheduler reserves room on every node", missing.join(" and .")),
         );
     }

@@ -16,17 +16,21 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
     let Some(Value::Array(containers)) = obj.pointer("/spec/template/spec/containers") else {
         return;
     };
-    let base = FieldPath::new(&["spec", "template", "spec", "containers"]);
+    // Paths are built only for a finding (most containers pass).
+    let path = |i: usize, field: &str| {
+        FieldPath::new(&["spec", "template", "spec", "containers"])
+            .index(i)
+            .child(field)
+    };
     for (i, c) in containers.iter().enumerate() {
         let Some(c) = c.as_object() else { continue };
-        let path = base.index(i);
         if let Some(image) = c
             .get("image")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
         {
-            podspec::image_latest(image, &path.child("image"), out);
+            podspec::image_latest(image, || path(i, "image"), out);
         }
-        podspec::resources(c.get("resources"), &path.child("resources"), out);
+        podspec::resources(c.get("resources"), || path(i, "resources"), out);
     }
 }
