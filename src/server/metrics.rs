@@ -1,8 +1,10 @@
 //! Prometheus metrics of the webhook, served as OpenMetrics text on the side port's `/metrics`.
 //!
 //! Updating a metric is an atomic add (counters, gauges) or a read-locked map lookup
-//! (labelled families): nothing here blocks the request path.
+//! (labelled families): nothing here blocks the request path. The series every answered
+//! review touches are looked up once and kept ([`Metrics::request`]).
 
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicI64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -65,6 +67,24 @@ pub struct Metrics {
     handshake_errors: Counter,
     cert_expiry: Gauge<i64, AtomicI64>,
     cert_reloads: Family<ResultLabels, Counter>,
+    /// The series of `requests` and `latency` for answered reviews, by [`answered_slot`]
+    /// and endpoint: created on first use (no zero series for combinations never seen),
+    /// then reached without hashing the labels.
+    answered: [OnceLock<Counter>; ANSWERED_SLOTS],
+    latency_by_endpoint: [OnceLock<Histogram>; 2],
+}
+
+const ENDPOINTS: [&str; 2] = ["validate", "mutate"];
+const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
+const ANSWERS: [&str; 3] = ["allowed", "denied", "patched"];
+const ANSWERED_SLOTS: usize = ENDPOINTS.len() * OPERATIONS.len() * ANSWERS.len();
+
+/// Where an answered review's counter is kept, or `None` for failures and anything else.
+fn answered_slot(labels: &RequestLabels) -> Option<usize> {
+    let e = ENDPOINTS.iter().position(|x| *x == labels.endpoint)?;
+    let o = OPERATIONS.iter().position(|x| *x == labels.operation)?;
+    let r = ANSWERS.iter().position(|x| *x == labels.result)?;
+    Some((e * OPERATIONS.len() + o) * ANSWERS.len() + r)
 }
 
 impl Default for Metrics {
@@ -167,17 +187,30 @@ impl Metrics {
             handshake_errors,
             cert_expiry,
             cert_reloads,
+            answered: std::array::from_fn(|_| OnceLock::new()),
+            latency_by_endpoint: std::array::from_fn(|_| OnceLock::new()),
         }
     }
 
     /// Counts one answered request and its latency.
     pub fn request(&self, labels: &RequestLabels, seconds: f64) {
-        self.requests.get_or_create(labels).inc();
-        self.latency
-            .get_or_create(&EndpointLabels {
-                endpoint: labels.endpoint,
-            })
-            .observe(seconds);
+        // A family's series shares its value with its clones, so a kept clone counts in
+        // the family.
+        match answered_slot(labels) {
+            Some(i) => self.answered[i]
+                .get_or_init(|| self.requests.get_or_create(labels).clone())
+                .inc(),
+            None => self.requests.get_or_create(labels).inc(),
+        };
+        let endpoint = EndpointLabels {
+            endpoint: labels.endpoint,
+        };
+        match ENDPOINTS.iter().position(|x| *x == labels.endpoint) {
+            Some(i) => self.latency_by_endpoint[i]
+                .get_or_init(|| self.latency.get_or_create(&endpoint).clone())
+                .observe(seconds),
+            None => self.latency.get_or_create(&endpoint).observe(seconds),
+        }
     }
 
     /// Counts the error-severity rules of a denial.
@@ -252,5 +285,86 @@ impl GaugeGuard {
 impl Drop for GaugeGuard {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+        text.lines().find(|l| l.starts_with(prefix))
+    }
+
+    /// Kept series and family lookups count into the same exported series.
+    #[test]
+    fn kept_series_count_in_their_family() {
+        let m = Metrics::new();
+        let ok = RequestLabels {
+            endpoint: "validate",
+            operation: "CREATE",
+            result: "allowed",
+        };
+        let failed = RequestLabels {
+            endpoint: "mutate",
+            operation: "unknown",
+            result: "bad_request",
+        };
+        m.request(&ok, 0.001);
+        m.request(&ok, 0.001);
+        m.request(&failed, 0.001);
+        let slots: std::collections::HashSet<usize> = ENDPOINTS
+            .iter()
+            .flat_map(|e| OPERATIONS.iter().map(move |o| (*e, *o)))
+            .flat_map(|(e, o)| ANSWERS.iter().map(move |r| (e, o, *r)))
+            .filter_map(|(endpoint, operation, result)| {
+                answered_slot(&RequestLabels {
+                    endpoint,
+                    operation,
+                    result,
+                })
+            })
+            .collect();
+        assert_eq!(
+            slots.len(),
+            ANSWERED_SLOTS,
+            "every combination has its own slot"
+        );
+        assert!(slots.iter().all(|s| *s < ANSWERED_SLOTS));
+        let text = m.encode();
+        assert_eq!(
+            line(
+                &text,
+                "dsguard_admission_requests_total{endpoint=\"validate\",operation=\"CREATE\",result=\"allowed\"}"
+            ),
+            Some(
+                "dsguard_admission_requests_total{endpoint=\"validate\",operation=\"CREATE\",result=\"allowed\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(line(&text, "dsguard_admission_requests_total{endpoint=\"mutate\",operation=\"unknown\",result=\"bad_request\"} 1").is_some());
+        assert!(
+            line(
+                &text,
+                "dsguard_admission_duration_seconds_count{endpoint=\"validate\"} 2"
+            )
+            .is_some(),
+            "{text}"
+        );
+        assert!(
+            line(
+                &text,
+                "dsguard_admission_duration_seconds_count{endpoint=\"mutate\"} 1"
+            )
+            .is_some()
+        );
+        assert!(
+            line(
+                &text,
+                "dsguard_admission_requests_total{endpoint=\"validate\",operation=\"UPDATE\""
+            )
+            .is_none(),
+            "no zero series for combinations never seen"
+        );
     }
 }
