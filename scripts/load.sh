@@ -113,7 +113,7 @@ if [[ -n $LIMIT ]]; then
   LIMIT_PID=$!; PIDS+=($LIMIT_PID)
   wait_ready https://127.0.0.1:19443/
 fi
-for mode in h2 h1 steady; do
+for mode in ${MODES:-h2 h1 steady}; do
   for rep in $(seq 1 "${REPEAT:-2}"); do
     [[ -n $LIMIT ]] && run limit "$LIMIT_PID" https://127.0.0.1:19443/validate "$mode"
     run validate "$DS_PID" https://127.0.0.1:19444/validate "$mode"
