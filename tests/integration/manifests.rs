@@ -39,6 +39,17 @@ fn one<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
     found[0]
 }
 
+/// The Secret the Deployment mounts as its `tls` volume.
+fn mounted_tls_secret(docs: &[Value]) -> Value {
+    one(docs, "Deployment")["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .expect("the Deployment has volumes")
+        .iter()
+        .find(|v| v["name"] == "tls")
+        .expect("a volume named tls")["secret"]["secretName"]
+        .clone()
+}
+
 /// The port of a `--flag=host:port` argument.
 fn flag_port(args: &[Value], flag: &str) -> u16 {
     args.iter()
@@ -229,14 +240,7 @@ fn cert_manager_overlay_injects_the_ca_and_issues_the_mounted_secret() {
             want.as_str()
         );
     }
-    let deployment = one(&docs, "Deployment");
-    let secret = deployment["spec"]["template"]["spec"]["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == "tls")
-        .unwrap()["secret"]["secretName"]
-        .clone();
+    let secret = mounted_tls_secret(&docs);
     assert_eq!(
         serving["spec"]["secretName"], secret,
         "the issued Secret is the mounted one"
@@ -311,15 +315,7 @@ fn self_signed_overlay_carries_the_ca_bundle_from_dsguard_certs() {
         )
         .unwrap();
     assert_eq!(crt, std::fs::read(certs.join("tls.crt")).unwrap());
-    let deployment = one(&docs, "Deployment");
-    let mounted = deployment["spec"]["template"]["spec"]["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == "tls")
-        .unwrap()["secret"]["secretName"]
-        .clone();
-    assert_eq!(mounted, secret["metadata"]["name"]);
+    assert_eq!(mounted_tls_secret(&docs), secret["metadata"]["name"]);
 }
 
 #[test]
