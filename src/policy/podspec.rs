@@ -323,8 +323,10 @@ pub(crate) fn image_latest(image: &str, path: impl FnOnce() -> FieldPath, out: &
     }
 }
 
-/// Requests default to limits when only limits are set (kubernetes/kubernetes
+/// `resources-missing`: a container without a cpu or memory request. Requests default to
+/// limits when only limits are set (kubernetes/kubernetes
 /// `pkg/apis/core/v1/defaults.go`, `SetDefaults_Pod`), so either counts.
+///
 /// `path` (of the `resources` field) is built only for a finding.
 pub(crate) fn resources(
     value: Option<&Value>,
