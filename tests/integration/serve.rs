@@ -609,6 +609,47 @@ fn the_api_servers_timeout_is_a_deadline_and_slow_clients_are_cut_off() {
     );
 }
 
+#[test]
+fn connections_beyond_the_limit_are_closed_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &["--max-connections", "2"]);
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    let config = client_config(&certs.join("ca.crt"), Proto::H2, None);
+    rt().block_on(async {
+        let mut first = Conn::open(server.tls, config.clone()).await.unwrap();
+        let mut second = Conn::open(server.tls, config.clone()).await.unwrap();
+        assert_eq!(first.post("/validate", body.clone()).await.status, 200);
+        assert_eq!(second.post("/validate", body.clone()).await.status, 200);
+
+        // A third is closed at once, before its TLS handshake.
+        let third = tls_connect(server.tls, config.clone()).await;
+        assert!(third.is_err(), "the third connection is refused");
+
+        // The open ones are undisturbed.
+        assert_eq!(first.post("/mutate", body.clone()).await.status, 200);
+
+        // A closed connection frees its place.
+        drop(second);
+        let mut again = None;
+        for _ in 0..50 {
+            if let Ok(c) = Conn::open(server.tls, config.clone()).await {
+                again = Some(c);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut again = again.expect("a place is free again once a connection closes");
+        assert_eq!(again.post("/validate", body.clone()).await.status, 200);
+    });
+    let rejected = server
+        .metric("dsguard_tls_connections_rejected_total")
+        .unwrap();
+    assert!(rejected >= 1.0, "{rejected}");
+}
+
 /// A client certificate signed by the CA in `ca_dir`.
 fn client_identity(ca_dir: &Path, out: &Path) -> (PathBuf, PathBuf) {
     let ca_pem = std::fs::read_to_string(ca_dir.join("ca.crt")).unwrap();
