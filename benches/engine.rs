@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the policy engine on one typical DaemonSet (node-exporter):
 //! reading YAML, offline validation (with the strict schema), the webhook's validation
-//! (no schema), mutation, and one whole AdmissionReview through the review code path.
+//! (no schema), mutation, one whole AdmissionReview through the review code path, and the
+//! same review through the server's router.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use dsguard::admission::{self, Endpoint};
@@ -59,6 +60,35 @@ fn engine(c: &mut Criterion) {
     });
     c.bench_function("review_mutate", |b| {
         b.iter(|| admission::review_bytes(black_box(&review), Endpoint::Mutate, &policy).unwrap())
+    });
+    // The same review through the server's router (axum, panic guard, deadline, metrics;
+    // no log subscriber, no TLS or HTTP framing): what the handler adds to review_validate.
+    let app = std::sync::Arc::new(dsguard::server::routes::App {
+        policy: policy.clone(),
+        metrics: std::sync::Arc::new(dsguard::server::metrics::Metrics::new()),
+        limits: dsguard::server::routes::Limits::default(),
+        in_flight: tokio::sync::Semaphore::new(256),
+        health: std::sync::Arc::new(dsguard::server::routes::Health::default()),
+    });
+    let router = dsguard::server::routes::webhook_router(app);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = bytes::Bytes::from(review.clone());
+    c.bench_function("router_validate", |b| {
+        b.iter(|| {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/validate?timeout=10s")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.clone()))
+                .unwrap();
+            runtime.block_on(async {
+                let resp = router.clone().oneshot(req).await.unwrap();
+                resp.into_body().collect().await.unwrap().to_bytes().len()
+            })
+        })
     });
 }
 

@@ -11,6 +11,7 @@ use super::names::{
     is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value,
     is_valid_percent,
 };
+use super::path::get_in;
 use super::{FieldPath, Findings, RuleId, podspec, show};
 
 /// Runs every DaemonSet rule over `obj`.
@@ -27,7 +28,7 @@ pub(crate) fn check(obj: &Value, old: Option<&Value>, out: &mut Findings) {
         );
         return;
     };
-    let template_labels = label_map(obj.pointer("/spec/template/metadata/labels"));
+    let template_labels = label_map(get_in(obj, &["spec", "template", "metadata", "labels"]));
     selector(
         spec.get("selector"),
         &template_labels,

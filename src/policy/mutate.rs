@@ -7,6 +7,7 @@ use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
 use serde_json::{Value, json};
 
 use super::daemonset::DEPLOYMENT_SPEC_FIELDS;
+use super::path::get_in;
 use super::{Policy, Toleration};
 
 /// Where the object comes from.
@@ -49,7 +50,7 @@ pub fn mutate(obj: &Value, policy: &Policy, mode: MutateMode) -> Patch {
     if mode == MutateMode::Offline && obj.get("status").is_some() {
         ops.push(remove(&["status"]));
     }
-    if let Some(Value::Object(pod)) = obj.pointer("/spec/template/spec") {
+    if let Some(Value::Object(pod)) = get_in(obj, &["spec", "template", "spec"]) {
         tolerations(pod.get("tolerations"), &policy.tolerations, &mut ops);
         node_selector(pod, policy, &mut ops);
     }
@@ -116,8 +117,13 @@ fn node_selector(
     let affinity_keys: Vec<&str> = pod
         .get("affinity")
         .and_then(|a| {
-            a.pointer(
-                "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+            get_in(
+                a,
+                &[
+                    "nodeAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                    "nodeSelectorTerms",
+                ],
             )
         })
         .and_then(Value::as_array)

@@ -9,11 +9,13 @@
 
 use serde_json::Value;
 
+use super::path::get_in;
 use super::{FieldPath, Findings, podspec};
 
 /// Runs the policy rules over the regular containers of `obj`'s pod template.
 pub(crate) fn check(obj: &Value, out: &mut Findings) {
-    let Some(Value::Array(containers)) = obj.pointer("/spec/template/spec/containers") else {
+    let Some(Value::Array(containers)) = get_in(obj, &["spec", "template", "spec", "containers"])
+    else {
         return;
     };
     // Paths are built only for a finding (most containers pass).
