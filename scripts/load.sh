@@ -12,7 +12,8 @@
 # (tests/fixtures/admission/create-node-exporter.request.json, compacted as the API server sends it).
 #
 # Per server and mode it prints one line: requests/s, server CPU microseconds per request
-# (utime+stime from /proc over the run / requests answered), latency mean/p50/p99/max
+# (utime+stime from /proc over the run / requests answered), for dsguard that CPU over the
+# limit server's in the run just before (x_limit), latency mean/p50/p99/max
 # (h2load's per-request log), failures, and the server's RSS after the run (VmRSS) and peak
 # (VmHWM). Modes:
 #   h2     HTTP/2, $H2_C connections x $H2_M streams, $N requests (saturation)
@@ -94,7 +95,14 @@ run() { # label pid url mode
   local cpu; cpu=$(awk -v a="$t0" -v b="$t1" -v n="$ok" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b-a)/hz*1e6/n}')
   local lat; lat=$(cut -f3 "$log" | sort -n | awk '{a[NR]=$1; s+=$1} END{
     printf "mean_ms=%.3f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f", s/NR/1000, a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000, a[NR]/1000}')
-  echo "RESULT $label $mode#$rep rps=$rps cpu_us_per_req=$cpu $lat ok=$ok failed=$failed $(mem "$pid")"
+  # dsguard's CPU per request over the limit server's in the run just before it.
+  local ratio=""
+  if [[ $label == limit ]]; then
+    LAST_LIMIT_CPU=$cpu
+  elif [[ -n ${LAST_LIMIT_CPU:-} ]]; then
+    ratio="x_limit=$(awk -v a="$cpu" -v b="$LAST_LIMIT_CPU" 'BEGIN{printf "%.2f", a/b}') "
+  fi
+  echo "RESULT $label $mode#$rep rps=$rps cpu_us_per_req=$cpu $ratio$lat ok=$ok failed=$failed $(mem "$pid")"
 }
 
 start_dsguard() {
