@@ -33,7 +33,7 @@ fn engine(c: &mut Criterion) {
         b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks::OFFLINE))
     });
     c.bench_function("validate_admission", |b| {
-        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks::WEBHOOK))
+        b.iter(|| policy::validate(black_box(&obj), None, &policy, Checks::ADMISSION))
     });
     c.bench_function("mutate", |b| {
         b.iter(|| policy::mutate(black_box(&obj), &policy, MutateMode::Offline))

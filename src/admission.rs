@@ -1,26 +1,33 @@
-//! AdmissionReview `admission.k8s.io/v1` in, the webhook's response out. This is the code
-//! path of `dsguard review` and of both server endpoints; it does no I/O.
+//! AdmissionReview in, the webhook's response out. This is the code path of `dsguard review`
+//! and of both server endpoints; it does no I/O.
 //!
-//! The request envelope is read with its own small types so that `object` stays JSON
-//! (no round trip through typed `ObjectMeta`); its `kind`, `resource` and `operation`
-//! reuse kube-rs's types. Field names follow k8s.io/api `admission/v1/types.go`.
+//! The request envelope is read with its own small types so that `object` and `oldObject`
+//! are parsed straight into the engine's borrowed view ([`Node`]), pruned of what no rule
+//! reads ([`crate::policy::fields::WEBHOOK`]); `kind`, `resource` and `operation` reuse
+//! kube-rs's types. Field names follow k8s.io/api `admission/v1/types.go`.
 //!
 //! Decisions:
+//! * `admission.k8s.io/v1` and `v1beta1` are answered, each in the version asked (the two
+//!   have the same fields; a webhook registered with `admissionReviewVersions: [v1,
+//!   v1beta1]` may get either).
 //! * Only `apps` `DaemonSet` CREATE and UPDATE of the main resource are checked; anything
-//!   else (other kinds, DELETE, CONNECT, the `status` subresource) is allowed untouched.
-//! * The validating endpoint runs the policy rules only (`image-latest`,
-//!   `resources-missing`, at their configured severities). The API server decodes the
-//!   object (refusing or dropping unknown fields), defaults it, runs mutating webhooks,
-//!   then validates it itself, and only then calls validating webhooks (k8s.io/apiserver
-//!   `pkg/registry/generic/registry/store.go`, `(*Store).Create`: `rest.BeforeCreate`
-//!   before `createValidation`). An object that breaks a parity rule (schema, selector,
-//!   labels, pod spec, selector immutability) never reaches it; `dsguard validate` catches
-//!   those before apply.
-//! * So the object is parsed keeping only what those rules and the mutation read
-//!   ([`crate::policy::fields::WEBHOOK`]), which is most of the speed of a review.
+//!   else (other kinds, DELETE, CONNECT, the `status` subresource) is allowed untouched,
+//!   and so is an object [`Policy::skip_reason`] skips.
+//! * The validating endpoint gives the verdict `dsguard validate` gives, minus the rules
+//!   that belong to decoding (`parse`, `schema`, `unknown-field`, `deployment-field`: the
+//!   API server decoded the object already). On UPDATE the stored object
+//!   (`request.oldObject`) is the old one for `selector-immutable` and the update rules.
+//!   A stock kube-apiserver validates an object itself before it calls validating
+//!   webhooks (k8s.io/apiserver `pkg/registry/generic/registry/store.go`,
+//!   `(*Store).Create`: `rest.BeforeCreate`, which runs the strategy's `Validate`, before
+//!   the admission validators), so there the parity rules rarely fire; the webhook still
+//!   checks them for API servers that validate less, and for reviews replayed by tools.
 //! * A denial carries `status.code` 403 and reason `Forbidden`, as other policy webhooks do;
-//!   kubectl prints `admission webhook "..." denied the request: <message>`.
+//!   kubectl prints `admission webhook "..." denied the request: <message>`, and the
+//!   message lists every violation as `[rule] path: message`.
 //! * The mutating endpoint never denies; validation is the validating endpoint's job.
+
+use std::borrow::Cow;
 
 use base64::Engine;
 use kube::core::admission::Operation;
@@ -28,27 +35,31 @@ use kube::core::{GroupVersionKind, GroupVersionResource};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::policy::{self, Checks, MutateMode, Policy, RuleId, Severity};
+use crate::check::{self, Verdict};
+use crate::policy::{self, Checks, MutateMode, Node, Policy, RuleId, Severity};
 
-/// The envelope's apiVersion.
-pub const API_VERSION: &str = "admission.k8s.io/v1";
+/// The envelope apiVersions answered.
+pub const API_VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
 
-/// An AdmissionReview as the API server sends it.
+/// An AdmissionReview as the API server sends it, borrowing from the body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AdmissionReview {
-    /// Must be `admission.k8s.io/v1`.
-    pub api_version: String,
+pub struct AdmissionReview<'a> {
+    /// `admission.k8s.io/v1` or `admission.k8s.io/v1beta1`.
+    #[serde(borrow)]
+    pub api_version: Cow<'a, str>,
     /// Must be `AdmissionReview`.
-    pub kind: String,
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
     /// The request.
-    pub request: Option<AdmissionRequest>,
+    #[serde(borrow)]
+    pub request: Option<AdmissionRequest<'a>>,
 }
 
 /// The request part of an AdmissionReview.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AdmissionRequest {
+pub struct AdmissionRequest<'a> {
     /// Echoed in the response.
     pub uid: String,
     /// Kind of the object.
@@ -66,251 +77,53 @@ pub struct AdmissionRequest {
     pub namespace: Option<String>,
     /// CREATE, UPDATE, DELETE or CONNECT.
     pub operation: Operation,
-    /// The new object, holding only what the webhook's rules read (see [`prune`]).
-    /// `oldObject` is not read: no webhook rule compares with the old object (the API
-    /// server itself refuses a changed selector).
-    #[serde(default, deserialize_with = "prune::object")]
-    pub object: Option<Value>,
+    /// The new object, without what no rule reads.
+    #[serde(default, borrow, deserialize_with = "pruned")]
+    pub object: Option<Node<'a>>,
+    /// The stored object on UPDATE, without what no rule reads.
+    #[serde(default, borrow, deserialize_with = "pruned")]
+    pub old_object: Option<Node<'a>>,
     /// Whether this is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,
 }
 
-/// Reading `object` without building what no webhook rule reads.
-///
-/// Building a `serde_json::Value` is most of the cost of a review, so the object is
-/// parsed into a `Value` holding only the fields in [`policy::fields::WEBHOOK`]; the
-/// rest is skipped as it is read. `Keep::apply` on the full object gives the same value.
-pub mod prune {
-    use serde::Deserializer;
-    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    use serde_json::{Map, Value};
-
-    use crate::policy::fields::{Keep, WEBHOOK};
-
-    /// Deserializes an optional object, keeping what [`WEBHOOK`] lists.
-    pub fn object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-        d.deserialize_option(OptionVisitor)
-    }
-
+/// Reads an optional object into a [`Node`], keeping what
+/// [`crate::policy::fields::WEBHOOK`] keeps.
+fn pruned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Node<'de>>, D::Error> {
+    use serde::de::DeserializeSeed;
     struct OptionVisitor;
-
-    impl<'de> Visitor<'de> for OptionVisitor {
-        type Value = Option<Value>;
+    impl<'de> serde::de::Visitor<'de> for OptionVisitor {
+        type Value = Option<Node<'de>>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a Kubernetes object or null")
         }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            Pruned(WEBHOOK).deserialize(d).map(Some)
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            policy::fields::WEBHOOK.deserialize(d).map(Some)
         }
     }
+    d.deserialize_option(OptionVisitor)
+}
 
-    /// Reads a value keeping what its `Keep` says.
-    #[derive(Clone, Copy)]
-    struct Pruned(Keep);
-
-    impl<'de> DeserializeSeed<'de> for Pruned {
-        type Value = Value;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            match self.0 {
-                Keep::All => serde::Deserialize::deserialize(d),
-                Keep::Fields(_) | Keep::TrueStrings => d.deserialize_any(self),
-            }
-        }
-    }
-
-    impl<'de> Visitor<'de> for Pruned {
-        type Value = Value;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON value")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            // Sized for every listed key at once: no regrowth (and rehashing) while reading.
-            let mut out = match self.0 {
-                Keep::Fields(fields) => Map::with_capacity(fields.len()),
-                Keep::All | Keep::TrueStrings => Map::new(),
-            };
-            if self.0 == Keep::TrueStrings {
-                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    if map.next_value::<IsTrue>()?.0 {
-                        out.insert(key.into_owned(), Value::from("true"));
-                    }
-                }
-                return Ok(Value::Object(out));
-            }
-            // Keys are borrowed from the input where they can be: a skipped key costs no
-            // allocation.
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                match self.0.child(&key) {
-                    Some(keep) => {
-                        let value = map.next_value_seed(Pruned(keep))?;
-                        out.insert(key.into_owned(), value);
-                    }
-                    None => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok(Value::Object(out))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(v) = seq.next_element_seed(self)? {
-                out.push(v);
-            }
-            Ok(Value::Array(out))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-            Ok(Value::Bool(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-            Ok(Value::String(v))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-    }
-
-    /// Whether a value is the string `"true"`; any value is read, none is kept.
-    struct IsTrue(bool);
-
-    impl<'de> serde::Deserialize<'de> for IsTrue {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct IsTrueVisitor;
-            impl<'de> Visitor<'de> for IsTrueVisitor {
-                type Value = IsTrue;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("a JSON value")
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<IsTrue, E> {
-                    Ok(IsTrue(v == "true"))
-                }
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsTrue, E> {
-                    Ok(IsTrue(false))
-                }
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsTrue, E> {
-                    Ok(IsTrue(false))
-                }
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsTrue, E> {
-                    Ok(IsTrue(false))
-                }
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsTrue, E> {
-                    Ok(IsTrue(false))
-                }
-                fn visit_unit<E: de::Error>(self) -> Result<IsTrue, E> {
-                    Ok(IsTrue(false))
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsTrue, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(IsTrue(false))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsTrue, A::Error> {
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(IsTrue(false))
-                }
-            }
-            d.deserialize_any(IsTrueVisitor)
-        }
-    }
-
-    /// A map key, borrowed when the input allows.
-    struct Key<'de>(std::borrow::Cow<'de, str>);
-
-    impl<'de> serde::Deserialize<'de> for Key<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct KeyVisitor;
-            impl<'de> Visitor<'de> for KeyVisitor {
-                type Value = Key<'de>;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("a string key")
-                }
-                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                    Ok(Key(std::borrow::Cow::Borrowed(v)))
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                    Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
-                }
-                fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                    Ok(Key(std::borrow::Cow::Owned(v)))
-                }
-            }
-            d.deserialize_str(KeyVisitor)
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use serde_json::json;
-
-        use crate::policy::fields::WEBHOOK;
-
-        #[derive(serde::Deserialize)]
-        struct Holder {
-            #[serde(default, deserialize_with = "super::object")]
-            object: Option<serde_json::Value>,
-        }
-
-        fn read(body: &str) -> Option<serde_json::Value> {
-            serde_json::from_str::<Holder>(body).unwrap().object
-        }
-
-        #[test]
-        fn keeps_only_the_listed_fields() {
-            let full = json!({"kind": "DaemonSet", "status": {"x": 1},
-                "metadata": {"name": "a", "managedFields": [{"manager": "kubectl"}], "labels": {"a": "b"},
-                             "annotations": {"dsguard.io/exempt": "true", "x": "false", "n": 1, "o": {"true": "true"},
-                                             "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"DaemonSet\"}"}},
-                "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}},
-                         "template": {"metadata": {"labels": {"a": "b"}},
-                                      "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 1}]}, 7],
-                                               "tolerations": [{"key": "k"}]}}}});
-            let want = json!({"kind": "DaemonSet", "metadata": {"name": "a", "annotations": {"dsguard.io/exempt": "true"}},
-                "spec": {"replicas": 2, "template": {"spec": {"containers": [{"image": "i"}, 7],
-                                                              "tolerations": [{"key": "k"}]}}}});
-            let text = format!("{{\"object\": {full}}}");
-            assert_eq!(read(&text), Some(want.clone()));
-            assert_eq!(
-                WEBHOOK.apply(&full),
-                want,
-                "Keep::apply agrees with the reader"
-            );
-        }
-
-        #[test]
-        fn null_missing_and_non_objects() {
-            assert_eq!(read(r#"{"object": null}"#), None);
-            assert_eq!(read(r#"{}"#), None);
-            assert_eq!(
-                read(r#"{"object": [1, {"kind": 2, "x": 3}]}"#),
-                Some(json!([1, {"kind": 2}]))
-            );
-            assert_eq!(read(r#"{"object": "x"}"#), Some(json!("x")));
-            assert!(serde_json::from_str::<Holder>(r#"{"object": {"a": }}"#).is_err());
-            assert_eq!(
-                read(r#"{"object": {"ki\u006ed": "escaped key", "x": 1}}"#),
-                Some(json!({"kind": "escaped key"})),
-                "an escaped key is unescaped and matched"
-            );
-        }
-    }
+/// What a log line may show of a request: never the objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestInfo {
+    /// The request's uid.
+    pub uid: String,
+    /// Group and kind of the object.
+    pub kind: GroupVersionKind,
+    /// Namespace, when there is one.
+    pub namespace: Option<String>,
+    /// Object name.
+    pub name: String,
+    /// CREATE, UPDATE, DELETE or CONNECT.
+    pub operation: Operation,
 }
 
 /// `status` of a denial.
@@ -359,7 +172,7 @@ pub struct ReviewResponse {
 }
 
 /// Which endpoint answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     /// The ValidatingWebhookConfiguration's endpoint.
     Validate,
@@ -367,7 +180,17 @@ pub enum Endpoint {
     Mutate,
 }
 
-/// A body that is not an AdmissionReview `admission.k8s.io/v1` request (HTTP 400).
+impl Endpoint {
+    /// `validate` or `mutate`, as paths, logs and metrics name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Validate => "validate",
+            Endpoint::Mutate => "mutate",
+        }
+    }
+}
+
+/// A body that is not an AdmissionReview request (HTTP 400).
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     /// Not JSON, or not the AdmissionReview shape.
@@ -378,7 +201,7 @@ pub enum ReviewError {
     NotUtf8(std::str::Utf8Error),
     /// Wrong apiVersion or kind.
     #[error(
-        "expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got apiVersion {0:?} kind {1:?}"
+        "expected apiVersion admission.k8s.io/v1 or admission.k8s.io/v1beta1 and kind AdmissionReview, got apiVersion {0:?} kind {1:?}"
     )]
     Envelope(String, String),
     /// No `request`.
@@ -389,7 +212,7 @@ pub enum ReviewError {
 /// What the server logs and counts about one answered review, besides the response.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
-    /// False when the request is not a DaemonSet CREATE/UPDATE, or the object is exempt.
+    /// False when the request is not a DaemonSet CREATE/UPDATE, or the object is skipped.
     pub checked: bool,
     /// The rule and severity of every violation found (validating endpoint).
     pub rules: Vec<(RuleId, Severity)>,
@@ -402,8 +225,8 @@ pub struct Outcome {
 pub struct Reviewed {
     /// The response to send.
     pub response: ReviewResponse,
-    /// The request, with `object` taken out: what a log line may show.
-    pub request: AdmissionRequest,
+    /// What a log line may show of the request.
+    pub request: RequestInfo,
     /// What was found.
     pub outcome: Outcome,
 }
@@ -415,7 +238,7 @@ pub fn review_bytes(
     policy: &Policy,
 ) -> Result<Reviewed, ReviewError> {
     // JSON text is UTF-8 (RFC 8259 §8.1). Checked once for the whole body, the parser need
-    // not check each string again.
+    // not check each string again, and strings without escapes are borrowed from it.
     let text = std::str::from_utf8(body).map_err(ReviewError::NotUtf8)?;
     let review: AdmissionReview = serde_json::from_str(text)?;
     review_request(review, endpoint, policy)
@@ -427,19 +250,27 @@ pub fn review_request(
     endpoint: Endpoint,
     policy: &Policy,
 ) -> Result<Reviewed, ReviewError> {
-    if review.api_version != API_VERSION || review.kind != "AdmissionReview" {
-        return Err(ReviewError::Envelope(review.api_version, review.kind));
+    if !API_VERSIONS.contains(&review.api_version.as_ref()) || review.kind != "AdmissionReview" {
+        return Err(ReviewError::Envelope(
+            review.api_version.into_owned(),
+            review.kind.into_owned(),
+        ));
     }
-    let mut request = review.request.ok_or(ReviewError::NoRequest)?;
+    let request = review.request.ok_or(ReviewError::NoRequest)?;
     let (response, outcome) = decide(&request, endpoint, policy);
-    request.object = None;
     Ok(Reviewed {
         response: ReviewResponse {
-            api_version: review.api_version,
-            kind: review.kind,
+            api_version: review.api_version.into_owned(),
+            kind: review.kind.into_owned(),
             response,
         },
-        request,
+        request: RequestInfo {
+            uid: request.uid,
+            kind: request.kind,
+            namespace: request.namespace,
+            name: request.name,
+            operation: request.operation,
+        },
         outcome,
     })
 }
@@ -461,12 +292,7 @@ pub fn is_checked(req: &AdmissionRequest) -> bool {
         && req.kind.kind == "DaemonSet"
         && matches!(req.operation, Operation::Create | Operation::Update)
         && req.sub_resource.as_deref().is_none_or(str::is_empty)
-        && req.object.as_ref().is_some_and(Value::is_object)
-}
-
-/// The response to one request.
-pub fn answer(req: &AdmissionRequest, endpoint: Endpoint, policy: &Policy) -> AdmissionResponse {
-    decide(req, endpoint, policy).0
+        && req.object.as_ref().is_some_and(Node::is_object)
 }
 
 /// The response to one request, and what was found.
@@ -480,13 +306,16 @@ pub fn decide(
     let Some(obj) = req.object.as_ref().filter(|_| is_checked(req)) else {
         return (resp, outcome);
     };
-    if policy.exemption(obj).is_some() {
-        return (resp, outcome);
-    }
-    outcome.checked = true;
+    let old = match req.operation {
+        Operation::Update => req.old_object.as_ref().filter(|o| o.is_object()),
+        _ => None,
+    };
     match endpoint {
         Endpoint::Mutate => {
-            let patch = policy::mutate(obj, policy, MutateMode::Admission);
+            let Some(patch) = check::patch(obj, policy, MutateMode::Admission) else {
+                return (resp, outcome);
+            };
+            outcome.checked = true;
             outcome.patch_operations = patch.0.len();
             if !patch.0.is_empty() {
                 let bytes = serde_json::to_vec(&patch).unwrap_or_default();
@@ -495,7 +324,11 @@ pub fn decide(
             }
         }
         Endpoint::Validate => {
-            let violations = policy::validate(obj, None, policy, Checks::WEBHOOK);
+            let violations = match check::verdict(obj, old, policy, Checks::ADMISSION) {
+                Verdict::Skipped(_) => return (resp, outcome),
+                Verdict::Checked(v) => v,
+            };
+            outcome.checked = true;
             outcome.rules = violations.iter().map(|v| (v.rule, v.severity)).collect();
             let line = |v: &policy::Violation| format!("[{}] {}: {}", v.rule, v.path, v.message);
             let warnings: Vec<String> = violations

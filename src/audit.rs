@@ -19,10 +19,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::Value;
 
-use crate::manifest::Entry;
-use crate::offline;
-use crate::policy::{self, MutateMode, Policy, Severity};
-use crate::report::{DocResult, Located, Reporter, Status};
+use crate::check::{self, Identity, Source};
+use crate::policy::{self, Checks, MutateMode, Node, Policy, Severity};
+use crate::report::{DocResult, Reporter, Status};
 
 /// What to audit and how to connect.
 #[derive(Debug, Clone)]
@@ -140,42 +139,64 @@ fn list_error(e: kube::Error, o: &AuditOptions, target: &Target) -> AuditError {
             ),
         },
         other => {
-            // The cause is at the bottom of the source chain.
-            let mut chain = vec![other.to_string()];
-            let mut source = std::error::Error::source(&other);
-            while let Some(s) = source {
-                chain.push(s.to_string());
-                source = s.source();
-            }
-            let all = chain.join(": ").to_lowercase();
-            if all.contains("connection refused") {
-                format!(
+            let chain = error_chain(&other);
+            match transport_failure(&other) {
+                Some(Transport::Refused) => format!(
                     "cannot connect to {url}: connection refused; is the cluster running, and is the server address in context {:?} right?",
                     target.context
-                )
-            } else if all.contains("certificate")
-                || all.contains("tls")
-                || all.contains("handshake")
-            {
-                format!(
-                    "TLS failure talking to {url}: {}; check the cluster's certificate-authority in the kubeconfig",
-                    chain.last().map(String::as_str).unwrap_or("")
-                )
-            } else if all.contains("timed out")
-                || all.contains("elapsed")
-                || all.contains("timeout")
-            {
-                format!(
+                ),
+                Some(Transport::TimedOut) => format!(
                     "no answer from {url} within {}s (--request-timeout)",
                     o.timeout.as_secs_f64()
-                )
-            } else if all.contains("dns") || all.contains("failed to lookup") {
-                format!("cannot resolve the server of {url}: {}", chain.join(": "))
-            } else {
-                format!("cannot list DaemonSets from {url}: {}", chain.join(": "))
+                ),
+                Some(Transport::Tls(e)) => format!(
+                    "TLS failure talking to {url}: {e}; check the cluster's certificate-authority in the kubeconfig"
+                ),
+                None => format!("cannot list DaemonSets from {url}: {}", chain.join(": ")),
             }
         }
     })
+}
+
+/// The messages of an error and of its sources.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut chain = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    chain
+}
+
+/// What went wrong below HTTP, found by type in the error's source chain.
+enum Transport {
+    Refused,
+    TimedOut,
+    Tls(String),
+}
+
+fn transport_failure(e: &(dyn std::error::Error + 'static)) -> Option<Transport> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(Transport::Tls(tls.to_string()));
+    }
+    if e.is::<tokio::time::error::Elapsed>() {
+        return Some(Transport::TimedOut);
+    }
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        use std::io::ErrorKind;
+        match io.kind() {
+            ErrorKind::ConnectionRefused => return Some(Transport::Refused),
+            ErrorKind::TimedOut => return Some(Transport::TimedOut),
+            _ => {}
+        }
+        // An io::Error's `source` skips the error it wraps (tokio-rustls wraps the TLS
+        // error in one, hyper-util that in another): look inside.
+        if let Some(inner) = io.get_ref() {
+            return transport_failure(inner);
+        }
+    }
+    e.source().and_then(transport_failure)
 }
 
 /// Lists the DaemonSets page by page and reports each; the summary comes from `reporter`.
@@ -193,7 +214,7 @@ pub async fn run<W: std::io::Write>(
     if let Some(selector) = &o.selector {
         params = params.labels(selector);
     }
-    reporter.scope = Some(format!(
+    reporter.set_scope(format!(
         "{} ({}){}",
         target.context,
         target.url,
@@ -234,43 +255,32 @@ pub async fn run<W: std::io::Write>(
 /// The audit of one live DaemonSet (as JSON): what `validate` says, the rollout, and the
 /// mutating webhook's patch.
 pub fn check(obj: &Value, policy: &Policy, context: &str) -> DocResult {
-    let name = |k: &str| {
-        obj.pointer(&format!("/metadata/{k}"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let node = Node::from(obj);
+    let identity = Identity::of(&node);
     let file = format!(
         "k8s://{context}/namespaces/{}/daemonsets/{}",
-        name("namespace"),
-        name("name")
+        identity.namespace.as_deref().unwrap_or(""),
+        identity.name.as_deref().unwrap_or("")
     );
-    let entry = Entry {
+    let source = Source {
+        file: &file,
         document: 0,
         line: 1,
-        content: Ok(crate::manifest::Object {
-            value: obj.clone(),
-            lines: crate::yaml::LineIndex::default(),
-        }),
+        lines: None,
     };
-    let mut r = offline::validate_entry(&file, &entry, policy);
+    let verdict = check::verdict_value(obj, None, policy, Checks::OFFLINE);
+    let mut r = check::result(&source, identity, verdict);
     if r.status == Status::Skip {
         return r;
     }
     let (rollout, health) = policy::rollout_health(obj, policy);
-    r.violations.extend(health.into_iter().map(|v| Located {
-        rule: v.rule,
-        severity: v.severity,
-        path: v.path.to_string(),
-        line: 1,
-        message: v.message,
-    }));
-    if r.violations.iter().any(|v| v.severity == Severity::Error) {
-        r.status = Status::Fail;
-    }
+    r.violations
+        .extend(health.into_iter().map(|v| check::locate(v, &source)));
+    r.status = check::status_of(&r.violations);
     r.rollout = rollout;
-    let patch = policy::mutate(obj, policy, MutateMode::Admission);
-    if !patch.0.is_empty() {
+    if let Some(patch) = check::patch(&node, policy, MutateMode::Admission)
+        && !patch.0.is_empty()
+    {
         r.patch = serde_json::to_value(&patch).ok();
     }
     r

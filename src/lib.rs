@@ -27,9 +27,10 @@
 pub mod admission;
 pub mod audit;
 pub mod certs;
+pub mod check;
+pub mod commands;
 pub mod config;
 pub mod manifest;
-pub mod offline;
 pub mod policy;
 pub mod report;
 pub mod server;

@@ -9,18 +9,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use serde_json::Value;
 
-use dsguard::admission::{self, Endpoint};
+use dsguard::admission::Endpoint;
 use dsguard::audit::AuditOptions;
 use dsguard::certs::CertOptions;
-use dsguard::manifest::{self, Input};
-use dsguard::offline;
+use dsguard::commands::{self, ReviewOutput};
+use dsguard::config;
+use dsguard::manifest;
 use dsguard::policy::Policy;
+use dsguard::report::mutate::MutateFormat;
 use dsguard::report::{Format, Reporter};
 use dsguard::server::tls::TlsPaths;
 use dsguard::server::{self, LogFormat, ServeOptions};
-use dsguard::{config, yaml};
 
 /// mimalloc instead of glibc's allocator: building a `serde_json::Value` per review is
 /// allocation-heavy, and mimalloc halves the webhook's allocator time (scripts/load.sh).
@@ -52,8 +52,8 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
         /// Output format.
-        #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = Format::Text)]
-        output: Format,
+        #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
+        output: OutputArg,
         /// Files, directories (searched for *.yaml, *.yml, *.json), or - for stdin.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
@@ -76,7 +76,7 @@ enum Command {
     Review {
         /// Which webhook endpoint answers.
         #[arg(value_enum)]
-        endpoint: Endpoint,
+        endpoint: EndpointArg,
         #[command(flatten)]
         config: ConfigArg,
         /// The AdmissionReview request, or - for stdin.
@@ -108,8 +108,8 @@ struct AuditArgs {
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     selector: Option<String>,
     /// Output format.
-    #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = Format::Text)]
-    output: Format,
+    #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
+    output: OutputArg,
     /// DaemonSets asked for per request (limit/continue paging).
     #[arg(long, default_value_t = 500)]
     page_size: u32,
@@ -138,8 +138,8 @@ struct ServeArgs {
     #[arg(long, env = "DSGUARD_PROBE_LISTEN", default_value = "0.0.0.0:8080")]
     probe_listen: SocketAddr,
     /// Log line format.
-    #[arg(long, env = "DSGUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
-    log_format: LogFormat,
+    #[arg(long, env = "DSGUARD_LOG_FORMAT", value_enum, default_value_t = LogFormatArg::Json)]
+    log_format: LogFormatArg,
     /// Least severe level logged: error, warn, info (one line per review), debug, trace.
     #[arg(long, env = "DSGUARD_LOG_LEVEL", default_value = "info")]
     log_level: tracing::Level,
@@ -204,6 +204,67 @@ struct CertsArgs {
     overlay: Option<PathBuf>,
 }
 
+/// `--output` of validate and audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputArg {
+    /// `file:line: severity[rule] namespace/name: path: message`, one summary line.
+    Text,
+    /// One JSON object: summary and results.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+}
+
+impl From<OutputArg> for Format {
+    fn from(a: OutputArg) -> Format {
+        match a {
+            OutputArg::Text => Format::Text,
+            OutputArg::Json => Format::Json,
+            OutputArg::Junit => Format::Junit,
+            OutputArg::Sarif => Format::Sarif,
+        }
+    }
+}
+
+/// The endpoint `review` answers as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EndpointArg {
+    /// The ValidatingWebhookConfiguration's endpoint.
+    Validate,
+    /// The MutatingWebhookConfiguration's endpoint.
+    Mutate,
+}
+
+impl From<EndpointArg> for Endpoint {
+    fn from(a: EndpointArg) -> Endpoint {
+        match a {
+            EndpointArg::Validate => Endpoint::Validate,
+            EndpointArg::Mutate => Endpoint::Mutate,
+        }
+    }
+}
+
+/// `--log-format` of serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormatArg {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(a: LogFormatArg) -> LogFormat {
+        match a {
+            LogFormatArg::Json => LogFormat::Json,
+            LogFormatArg::Text => LogFormat::Text,
+        }
+    }
+}
+
+/// `--output` of mutate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MutateOutput {
     /// The fixed manifests as YAML documents.
@@ -238,7 +299,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let policy = load_policy(&config)?;
             let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
-            validate(&inputs, &policy, output)
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let summary = commands::validate(&inputs, &policy, output.into(), color(), stdout)
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::from(u8::from(summary.failed > 0)))
         }
         Command::Mutate {
             config,
@@ -248,7 +312,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let policy = load_policy(&config)?;
             let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
-            mutate(&inputs, &policy, output, diff)
+            let format = match (diff, output) {
+                (true, _) => MutateFormat::Diff,
+                (false, MutateOutput::Yaml) => MutateFormat::Yaml,
+                (false, MutateOutput::Json) => MutateFormat::Json,
+                (false, MutateOutput::Patch) => MutateFormat::Patch,
+            };
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let failed = commands::mutate(&inputs, &policy, format, stdout, std::io::stderr())
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::from(u8::from(failed)))
         }
         Command::Review {
             endpoint,
@@ -256,7 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
         } => {
             let policy = load_policy(&config)?;
-            review(&file, endpoint, &policy)
+            review(&file, endpoint.into(), &policy)
         }
         Command::Serve(args) => serve(*args),
         Command::Certs(args) => certs(args),
@@ -279,7 +352,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let stdout = std::io::stdout().lock();
-    let mut reporter = Reporter::new(std::io::BufWriter::new(stdout), args.output, color());
+    let mut reporter = Reporter::new(std::io::BufWriter::new(stdout), args.output.into(), color());
     runtime
         .block_on(dsguard::audit::run(&options, &policy, &mut reporter))
         .map_err(|e| e.to_string())?;
@@ -295,7 +368,7 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
 }
 
 fn serve(args: ServeArgs) -> Result<ExitCode, String> {
-    let logs = server::init_logging(args.log_format, args.log_level);
+    let logs = server::init_logging(args.log_format.into(), args.log_level);
     let policy = load_policy(&args.config)?;
     let tls = TlsPaths {
         cert: args.tls_cert,
@@ -359,126 +432,6 @@ fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn validate(inputs: &[Input], policy: &Policy, format: Format) -> Result<ExitCode, String> {
-    let stdout = std::io::stdout().lock();
-    let mut reporter = Reporter::new(std::io::BufWriter::new(stdout), format, color());
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
-    for input in inputs {
-        let name = input.name();
-        reporter.summary.files += 1;
-        let entries = manifest::read_entries(input);
-        for entry in &entries {
-            reporter
-                .add(offline::validate_entry(&name, entry, policy))
-                .map_err(io)?;
-        }
-    }
-    let summary = reporter.finish().map_err(io)?;
-    Ok(ExitCode::from(u8::from(summary.failed > 0)))
-}
-
-fn mutate(
-    inputs: &[Input],
-    policy: &Policy,
-    output: MutateOutput,
-    diff: bool,
-) -> Result<ExitCode, String> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let io = |e: std::io::Error| format!("cannot write output: {e}");
-    let mut failed = false;
-    let mut objects: Vec<Value> = Vec::new();
-    let mut patches: Vec<Value> = Vec::new();
-    let mut first_yaml = true;
-    for input in inputs {
-        let name = input.name();
-        let entries = manifest::read_entries(input);
-        let (mut before, mut after) = (String::new(), String::new());
-        for entry in entries {
-            let obj = match entry.content {
-                Ok(obj) => obj,
-                Err(message) => {
-                    failed = true;
-                    eprintln!(
-                        "{name}:{}: error[parse] document {}: {message}",
-                        entry.line, entry.document
-                    );
-                    continue;
-                }
-            };
-            let patch = offline::mutate_object(&obj, policy);
-            let mut fixed = obj.value.clone();
-            if let Err(e) = json_patch::patch(&mut fixed, &patch) {
-                // The engine's patches always apply (property-tested); say so if one ever does not.
-                failed = true;
-                eprintln!(
-                    "{name}:{}: error document {}: internal error applying the patch: {e}",
-                    entry.line, entry.document
-                );
-                continue;
-            }
-            if diff {
-                before.push_str(&format!("---\n{}", yaml::to_yaml(&obj.value)));
-                after.push_str(&format!("---\n{}", yaml::to_yaml(&fixed)));
-                continue;
-            }
-            match output {
-                MutateOutput::Yaml => {
-                    if !first_yaml {
-                        writeln!(out, "---").map_err(io)?;
-                    }
-                    first_yaml = false;
-                    write!(out, "{}", yaml::to_yaml(&fixed)).map_err(io)?;
-                }
-                MutateOutput::Json => objects.push(fixed),
-                MutateOutput::Patch => {
-                    let meta = |k: &str| {
-                        obj.value
-                            .get("metadata")
-                            .and_then(|m| m.get(k))
-                            .cloned()
-                            .unwrap_or(Value::Null)
-                    };
-                    patches.push(serde_json::json!({
-                        "file": name, "document": entry.document, "line": entry.line,
-                        "kind": obj.value.get("kind").cloned().unwrap_or(Value::Null),
-                        "name": meta("name"), "namespace": meta("namespace"),
-                        "patch": patch,
-                    }));
-                }
-            }
-        }
-        if diff && before != after {
-            let text = similar::TextDiff::from_lines(&before, &after);
-            write!(
-                out,
-                "{}",
-                text.unified_diff().context_radius(3).header(&name, &name)
-            )
-            .map_err(io)?;
-        }
-    }
-    if !diff {
-        match output {
-            MutateOutput::Yaml => {}
-            MutateOutput::Json => {
-                let doc = if objects.len() == 1 {
-                    objects.pop().unwrap_or(Value::Null)
-                } else {
-                    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects})
-                };
-                serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
-                writeln!(out).map_err(io)?;
-            }
-            MutateOutput::Patch => {
-                serde_json::to_writer_pretty(&mut out, &patches).map_err(|e| e.to_string())?;
-                writeln!(out).map_err(io)?;
-            }
-        }
-    }
-    out.flush().map_err(io)?;
-    Ok(ExitCode::from(u8::from(failed)))
-}
-
 fn review(file: &str, endpoint: Endpoint, policy: &Policy) -> Result<ExitCode, String> {
     let mut body = Vec::new();
     let read = if file == "-" {
@@ -487,17 +440,13 @@ fn review(file: &str, endpoint: Endpoint, policy: &Policy) -> Result<ExitCode, S
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut body))
     };
     read.map_err(|e| format!("{file}: cannot read: {e}"))?;
-    match admission::review_bytes(&body, endpoint, policy) {
-        Ok(reviewed) => {
-            let text =
-                serde_json::to_string_pretty(&reviewed.response).map_err(|e| e.to_string())?;
+    match commands::review(&body, endpoint, policy) {
+        ReviewOutput::Response(text) => {
             println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            // What the server answers with HTTP 400.
-            let err = admission::error_status(400, "BadRequest", &e.to_string());
-            eprintln!("{file}: {err}");
+        ReviewOutput::BadRequest(status) => {
+            eprintln!("{file}: {status}");
             Ok(ExitCode::from(1))
         }
     }

@@ -92,12 +92,49 @@ pub fn expand_paths(args: &[String]) -> Result<Vec<Input>, PathError> {
     Ok(out)
 }
 
+/// Why a document (or a whole input) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The input could not be opened or read, or is too large.
+    #[error("{0}")]
+    Input(String),
+    /// NUL bytes in the first 8 KiB.
+    #[error("binary file (contains NUL bytes); give YAML or JSON manifests")]
+    Binary,
+    /// Not UTF-8 at this byte of the document.
+    #[error("not valid UTF-8 (byte {0} of the document); save the file as UTF-8")]
+    NotUtf8(usize),
+    /// A YAML syntax error or a limit ([`crate::yaml::YamlError`]'s message).
+    #[error("{0}")]
+    Yaml(String),
+    /// A list at the top level.
+    #[error("document is a list, not a Kubernetes object; wrap it in `kind: List` with `items:`")]
+    TopLevelList,
+    /// A scalar at the top level.
+    #[error("document is a scalar ({0}), not a Kubernetes object")]
+    Scalar(String),
+    /// A mapping without `kind`.
+    #[error("document has no `kind`; add apiVersion and kind")]
+    NoKind,
+    /// A `List` whose `items` is not a list.
+    #[error("{0}.items must be a list")]
+    ItemsNotList(String),
+    /// A `List` item without `kind`.
+    #[error("{kind} item {index} has no `kind`; add apiVersion and kind")]
+    ItemNoKind {
+        /// The list's kind.
+        kind: String,
+        /// The item's index.
+        index: usize,
+    },
+}
+
 /// Reads an input's bytes, bounded by [`MAX_FILE_BYTES`].
-pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+pub fn read_input(input: &Input) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let result = match input {
-        Input::Unreadable(_, why) => return Err(why.clone()),
+        Input::Unreadable(_, why) => return Err(ReadError::Input(why.clone())),
         Input::File(p) => {
             std::fs::File::open(p).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         }
@@ -106,12 +143,12 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
     };
-    result.map_err(|e| format!("cannot read: {e}"))?;
+    result.map_err(|e| ReadError::Input(format!("cannot read: {e}")))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
+        return Err(ReadError::Input(format!(
             "larger than {} MiB; it is not read",
             MAX_FILE_BYTES >> 20
-        ));
+        )));
     }
     Ok(bytes)
 }
@@ -120,10 +157,10 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
 pub fn read_entries(input: &Input) -> Vec<Entry> {
     match read_input(input) {
         Ok(bytes) => read_documents(&bytes),
-        Err(message) => vec![Entry {
+        Err(error) => vec![Entry {
             document: 0,
             line: 1,
-            content: Err(message),
+            content: Err(error),
         }],
     }
 }
@@ -145,7 +182,7 @@ pub struct Entry {
     /// 1-based line where the document (or `List` item) starts.
     pub line: usize,
     /// The object, or what is wrong with it.
-    pub content: Result<Object, String>,
+    pub content: Result<Object, ReadError>,
 }
 
 /// Splits a file's bytes into entries.
@@ -156,7 +193,7 @@ pub fn read_documents(bytes: &[u8]) -> Vec<Entry> {
         return vec![Entry {
             document: 0,
             line: 1,
-            content: Err("binary file (contains NUL bytes); give YAML or JSON manifests".into()),
+            content: Err(ReadError::Binary),
         }];
     }
     let mut entries = Vec::new();
@@ -170,10 +207,7 @@ pub fn read_documents(bytes: &[u8]) -> Vec<Entry> {
                 entries.push(Entry {
                     document: index,
                     line,
-                    content: Err(format!(
-                        "not valid UTF-8 (byte {} of the document); save the file as UTF-8",
-                        e.valid_up_to()
-                    )),
+                    content: Err(ReadError::NotUtf8(e.valid_up_to())),
                 });
                 index += 1;
                 continue;
@@ -190,7 +224,7 @@ pub fn read_documents(bytes: &[u8]) -> Vec<Entry> {
                 entries.push(Entry {
                     document: index,
                     line: e.line,
-                    content: Err(e.message),
+                    content: Err(ReadError::Yaml(e.message)),
                 });
                 index += 1;
             }
@@ -201,35 +235,29 @@ pub fn read_documents(bytes: &[u8]) -> Vec<Entry> {
 
 /// Turns a document into entries: `List` and `*List` kinds give one entry per item.
 fn expand(doc: yaml::YamlDocument, index: usize, entries: &mut Vec<Entry>) {
-    let err = |line: usize, message: String| Entry {
+    let err = |line: usize, error: ReadError| Entry {
         document: index,
         line,
-        content: Err(message),
+        content: Err(error),
     };
     let kind = match &doc.value {
         Value::Object(m) => m.get("kind").and_then(Value::as_str).map(str::to_string),
         Value::Array(_) => {
-            entries.push(err(doc.line, "document is a list, not a Kubernetes object; wrap it in `kind: List` with `items:`".into()));
+            entries.push(err(doc.line, ReadError::TopLevelList));
             return;
         }
         other => {
-            entries.push(err(
-                doc.line,
-                format!("document is a scalar ({other}), not a Kubernetes object"),
-            ));
+            entries.push(err(doc.line, ReadError::Scalar(other.to_string())));
             return;
         }
     };
     match kind {
-        None => entries.push(err(
-            doc.line,
-            "document has no `kind`; add apiVersion and kind".into(),
-        )),
+        None => entries.push(err(doc.line, ReadError::NoKind)),
         Some(k) if k.ends_with("List") && doc.value.get("items").is_some() => {
             let Some(items) = doc.value.get("items").and_then(Value::as_array) else {
                 entries.push(err(
                     doc.lines.line_of("/items").unwrap_or(doc.line),
-                    format!("{k}.items must be a list"),
+                    ReadError::ItemsNotList(k),
                 ));
                 return;
             };
@@ -239,7 +267,10 @@ fn expand(doc: yaml::YamlDocument, index: usize, entries: &mut Vec<Entry>) {
                 if item.get("kind").and_then(Value::as_str).is_none() {
                     entries.push(err(
                         line,
-                        format!("{k} item {i} has no `kind`; add apiVersion and kind"),
+                        ReadError::ItemNoKind {
+                            kind: k.clone(),
+                            index: i,
+                        },
                     ));
                     continue;
                 }
@@ -293,7 +324,10 @@ mod tests {
     fn invalid_utf8_in_one_document_only() {
         let entries = read_documents(b"kind: A\n---\nkind: \xff\n---\nkind: C\n");
         assert_eq!(entries.len(), 3);
-        assert!(entries[1].content.as_ref().unwrap_err().contains("UTF-8"));
+        assert_eq!(
+            entries[1].content.as_ref().unwrap_err(),
+            &ReadError::NotUtf8(6)
+        );
         assert_eq!(entries[1].line, 3);
         assert!(entries[2].content.is_ok());
     }
@@ -301,6 +335,6 @@ mod tests {
     #[test]
     fn binary_files() {
         let entries = read_documents(b"\x7fELF\x00\x00");
-        assert!(entries[0].content.as_ref().unwrap_err().contains("binary"));
+        assert_eq!(entries[0].content.as_ref().unwrap_err(), &ReadError::Binary);
     }
 }

@@ -1,244 +1,115 @@
 //! DaemonSet rules, after kubernetes/kubernetes `pkg/apis/apps/validation/validation.go`
-//! (`ValidateDaemonSet`, `ValidateDaemonSetSpec`, `ValidateDaemonSetUpdateStrategy`,
-//! `ValidateRollingUpdateDaemonSet`) and the DaemonSet defaults the API server applies first
-//! (`pkg/apis/apps/v1/defaults.go`, `SetDefaults_DaemonSet`).
+//! (`ValidateDaemonSet`, `ValidateDaemonSetUpdate`, `ValidateDaemonSetSpec`,
+//! `ValidateDaemonSetUpdateStrategy`, `ValidateRollingUpdateDaemonSet`) and the DaemonSet
+//! defaults the API server applies first (`pkg/apis/apps/v1/defaults.go`,
+//! `SetDefaults_DaemonSet`). The pod template is [`super::pod`]'s.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use super::fields::{DEPLOYMENT_SPEC_FIELDS, DEPLOYMENT_STATUS_FIELDS};
+use super::finding::{Findings, Out, Raw};
+use super::meta::{self, Selector};
+use super::names::is_valid_percent;
+use super::path::At;
+use super::rules::RuleId;
+use super::view::Node;
+use super::{Checks, pod};
 
-use super::names::{
-    is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value,
-    is_valid_percent,
-};
-use super::path::get_in;
-use super::{FieldPath, Findings, RuleId, podspec, show};
-
-/// Runs every DaemonSet rule over `obj`.
-pub(crate) fn check(obj: &Value, old: Option<&Value>, out: &mut Findings) {
-    api_version(obj, out);
-    metadata(obj, out);
-    deployment_fields(obj, out);
-    let spec_path = FieldPath::new(&["spec"]);
-    let Some(spec) = obj.get("spec").and_then(Value::as_object) else {
-        out.add(
-            RuleId::SelectorMissing,
-            &spec_path.child("selector"),
-            "Required value: spec is missing; a DaemonSet needs spec.selector and spec.template",
+/// Runs every DaemonSet rule over `obj`; `old` is the stored object on UPDATE.
+pub(crate) fn check(obj: &Node, old: Option<&Node>, checks: Checks, out: &mut Findings) {
+    if checks.decoding {
+        api_version(obj, out);
+        deployment_fields(obj, out);
+    }
+    {
+        let mut labels_out = Findings::default();
+        meta::object_meta(
+            obj.field("metadata"),
+            &At::ROOT.child("metadata"),
+            &mut out.rule(RuleId::MetadataInvalid),
+            &mut labels_out.rule(RuleId::LabelInvalid),
+        );
+        out.0.append(&mut labels_out.0);
+    }
+    let spec_at = At::ROOT.child("spec");
+    let Some(spec) = obj.get("spec").filter(|s| s.is_object()) else {
+        out.rule(RuleId::SelectorMissing).required(
+            &spec_at.child("selector"),
+            "spec is missing; a DaemonSet needs spec.selector and spec.template",
         );
         return;
     };
-    let template_labels = label_map(get_in(obj, &["spec", "template", "metadata", "labels"]));
+    let template_labels: BTreeMap<String, String> =
+        meta::label_map(spec.field("template").field("metadata").field("labels"))
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     selector(
         spec.get("selector"),
         &template_labels,
-        &spec_path.child("selector"),
+        &spec_at.child("selector"),
         out,
     );
     if let Some(old) = old {
         selector_immutable(obj, old, out);
     }
-    let template_path = spec_path.child("template");
-    match spec.get("template") {
-        Some(Value::Object(template)) => {
-            labels(
-                template.get("metadata").and_then(|m| m.get("labels")),
-                &template_path.child("metadata").child("labels"),
-                RuleId::LabelInvalid,
-                out,
-            );
-            podspec::check(template.get("spec"), &template_path.child("spec"), out);
-        }
-        _ => out.add(
-            RuleId::PodSpec,
-            &template_path,
-            "Required value: a DaemonSet needs a pod template; add spec.template with metadata.labels and spec.containers",
-        ),
-    }
+    pod::template(spec.get("template"), &spec_at.child("template"), out);
     for field in [
         "minReadySeconds",
         "templateGeneration",
         "revisionHistoryLimit",
     ] {
-        non_negative(spec.get(field), &spec_path.child(field), out);
+        non_negative(spec.get(field), &spec_at.child(field), out);
     }
     update_strategy(
-        spec.get("updateStrategy"),
-        &spec_path.child("updateStrategy"),
+        spec.field("updateStrategy"),
+        &spec_at.child("updateStrategy"),
         out,
     );
 }
 
 /// A DaemonSet is served as `apps/v1` only; `extensions/v1beta1` and `apps/v1beta2` were
 /// removed in Kubernetes 1.16.
-fn api_version(obj: &Value, out: &mut Findings) {
-    let path = FieldPath::new(&["apiVersion"]);
-    match obj.get("apiVersion").and_then(Value::as_str) {
+fn api_version(obj: &Node, out: &mut Findings) {
+    let at = At::ROOT.child("apiVersion");
+    let mut o = out.rule(RuleId::Schema);
+    match obj.get("apiVersion").and_then(Node::as_str) {
         Some("apps/v1") => {}
-        Some(other) => out.add(
-            RuleId::Schema,
-            &path,
+        Some(other) => o.add(
+            &at,
             format!(
                 "no matches for kind \"DaemonSet\" in version \"{other}\"; use apiVersion: apps/v1"
             ),
         ),
-        None => out.add(
-            RuleId::Schema,
-            &path,
-            "Required value: apiVersion is missing; use apiVersion: apps/v1",
-        ),
+        None => o.required(&at, "apiVersion is missing; use apiVersion: apps/v1"),
     }
 }
 
-/// `ValidateObjectMeta` (k8s.io/apimachinery `pkg/api/validation/objectmeta.go`) with
-/// `ValidateDaemonSetName` = `NameIsDNSSubdomain`.
-fn metadata(obj: &Value, out: &mut Findings) {
-    let path = FieldPath::new(&["metadata"]);
-    let meta = obj.get("metadata");
-    let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str);
-    let generate = meta
-        .and_then(|m| m.get("generateName"))
-        .and_then(Value::as_str);
-    match (name, generate) {
-        (Some(n), _) if !n.is_empty() => {
-            for msg in is_dns1123_subdomain(n) {
-                out.add(
-                    RuleId::MetadataInvalid,
-                    &path.child("name"),
-                    format!("Invalid value: \"{n}\": {msg}"),
-                );
-            }
-        }
-        (_, Some(g)) if !g.is_empty() => {
-            // Generated names append 5 characters; a trailing '-' is allowed in the prefix.
-            let probe = format!("{}a", g);
-            for msg in is_dns1123_subdomain(&probe) {
-                out.add(
-                    RuleId::MetadataInvalid,
-                    &path.child("generateName"),
-                    format!("Invalid value: \"{g}\": {msg}"),
-                );
-            }
-        }
-        _ => out.add(
-            RuleId::MetadataInvalid,
-            &path.child("name"),
-            "Required value: name or generateName is required; set metadata.name",
-        ),
-    }
-    if let Some(ns) = meta
-        .and_then(|m| m.get("namespace"))
-        .and_then(Value::as_str)
-        && !ns.is_empty()
-    {
-        for msg in is_dns1123_label(ns) {
-            out.add(
-                RuleId::MetadataInvalid,
-                &path.child("namespace"),
-                format!("Invalid value: \"{ns}\": {msg}"),
+fn deployment_fields(obj: &Node, out: &mut Findings) {
+    let mut o = out.rule(RuleId::DeploymentField);
+    let spec_at = At::ROOT.child("spec");
+    let spec = obj.field("spec");
+    for field in DEPLOYMENT_SPEC_FIELDS {
+        if spec.as_object().is_some_and(|s| s.contains_key(field)) {
+            let fix = if *field == "strategy" {
+                "remove it (a DaemonSet uses spec.updateStrategy), or run `dsguard mutate`"
+            } else {
+                "remove it, or run `dsguard mutate`"
+            };
+            o.add(
+                &spec_at.child(field),
+                format!("unknown field \"spec.{field}\": a DaemonSet has no {field}; {fix}"),
             );
         }
     }
-    labels(
-        meta.and_then(|m| m.get("labels")),
-        &path.child("labels"),
-        RuleId::LabelInvalid,
-        out,
-    );
-    if let Some(Value::Object(annotations)) = meta.and_then(|m| m.get("annotations")) {
-        let mut total = 0;
-        for (k, v) in annotations {
-            for msg in is_qualified_name(&k.to_lowercase()) {
-                out.add(
-                    RuleId::MetadataInvalid,
-                    &path.child("annotations"),
-                    format!("Invalid value: \"{k}\": {msg}"),
-                );
-            }
-            total += k.len() + v.as_str().map_or(0, str::len);
-        }
-        // ValidateAnnotationsSize: TotalAnnotationSizeLimitB = 256 KiB.
-        if total > 256 * 1024 {
-            out.add(
-                RuleId::MetadataInvalid,
-                &path.child("annotations"),
-                format!(
-                    "Too long: may not be more than 262144 bytes (annotations total {total} bytes)"
-                ),
+    let status_at = At::ROOT.child("status");
+    let status = obj.field("status");
+    for field in DEPLOYMENT_STATUS_FIELDS {
+        if status.as_object().is_some_and(|s| s.contains_key(field)) {
+            o.add(
+                &status_at.child(field),
+                format!("unknown field \"status.{field}\": this is Deployment status; remove status from the manifest, or run `dsguard mutate`"),
             );
-        }
-    }
-}
-
-/// `ValidateLabels` (k8s.io/apimachinery `pkg/apis/meta/v1/validation/validation.go`) over a
-/// label map: metadata and template labels, selector matchLabels, nodeSelector. Findings go
-/// to `rule`.
-pub(crate) fn labels(value: Option<&Value>, path: &FieldPath, rule: RuleId, out: &mut Findings) {
-    let Some(Value::Object(map)) = value else {
-        return;
-    };
-    for (k, v) in map {
-        for msg in is_qualified_name(k) {
-            out.add(rule, path, format!("Invalid value: \"{k}\": {msg}"));
-        }
-        if let Some(s) = v.as_str() {
-            for msg in is_valid_label_value(s) {
-                out.add(rule, &path.key(k), format!("Invalid value: \"{s}\": {msg}"));
-            }
-        }
-    }
-}
-
-fn label_map(value: Option<&Value>) -> BTreeMap<String, String> {
-    match value {
-        Some(Value::Object(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-/// Fields of a Deployment that a DaemonSet does not have. The API server refuses them under
-/// strict field validation (kubectl's default) and drops them silently otherwise.
-pub(crate) const DEPLOYMENT_SPEC_FIELDS: &[&str] =
-    &["replicas", "strategy", "paused", "progressDeadlineSeconds"];
-/// DeploymentStatus fields that DaemonSetStatus lacks (k8s.io/api `apps/v1/types.go`).
-pub(crate) const DEPLOYMENT_STATUS_FIELDS: &[&str] = &[
-    "replicas",
-    "updatedReplicas",
-    "readyReplicas",
-    "availableReplicas",
-    "unavailableReplicas",
-    "terminatingReplicas",
-];
-
-fn deployment_fields(obj: &Value, out: &mut Findings) {
-    if let Some(Value::Object(spec)) = obj.get("spec") {
-        for field in DEPLOYMENT_SPEC_FIELDS {
-            if spec.contains_key(*field) {
-                let fix = if *field == "strategy" {
-                    "remove it (a DaemonSet uses spec.updateStrategy), or run `dsguard mutate`"
-                } else {
-                    "remove it, or run `dsguard mutate`"
-                };
-                out.add(
-                    RuleId::DeploymentField,
-                    &FieldPath::new(&["spec", field]),
-                    format!("unknown field \"spec.{field}\": a DaemonSet has no {field}; {fix}"),
-                );
-            }
-        }
-    }
-    if let Some(Value::Object(status)) = obj.get("status") {
-        for field in DEPLOYMENT_STATUS_FIELDS {
-            if status.contains_key(*field) {
-                out.add(
-                    RuleId::DeploymentField,
-                    &FieldPath::new(&["status", field]),
-                    format!("unknown field \"status.{field}\": this is Deployment status; remove status from the manifest, or run `dsguard mutate`"),
-                );
-            }
         }
     }
 }
@@ -246,162 +117,81 @@ fn deployment_fields(obj: &Value, out: &mut Findings) {
 /// Selector rules of `ValidateDaemonSetSpec`: `ValidateLabelSelector`, then
 /// `LabelSelectorAsSelector(...).Matches(template labels)`, then the empty-selector check.
 fn selector(
-    value: Option<&Value>,
+    value: Option<&Node>,
     template_labels: &BTreeMap<String, String>,
-    path: &FieldPath,
+    at: &At,
     out: &mut Findings,
 ) {
     let sel = match value {
-        None | Some(Value::Null) => {
-            out.add(
-                RuleId::SelectorMissing,
-                path,
-                "Required value: a DaemonSet needs spec.selector; add spec.selector.matchLabels with the pod template's identifying labels",
+        None | Some(Node::Null) => {
+            out.rule(RuleId::SelectorMissing).required(
+                at,
+                "a DaemonSet needs spec.selector; add spec.selector.matchLabels with the pod template's identifying labels",
             );
             return;
         }
-        Some(Value::Object(sel)) => sel,
-        // A wrong type is the schema rule's to report.
-        Some(_) => return,
+        Some(v) => match Selector::of(v) {
+            Some(sel) => sel,
+            // A wrong type is the schema rule's to report.
+            None => return,
+        },
     };
-    let before = out.0.len();
-    let match_labels = sel.get("matchLabels");
-    labels(
-        match_labels,
-        &path.child("matchLabels"),
-        RuleId::SelectorInvalid,
-        out,
-    );
-    let expressions: &[Value] = match sel.get("matchExpressions") {
-        Some(Value::Array(a)) => a,
-        _ => &[],
-    };
-    for (i, expr) in expressions.iter().enumerate() {
-        let epath = path.child("matchExpressions").index(i);
-        let op = expr.get("operator").and_then(Value::as_str).unwrap_or("");
-        let values = match expr.get("values") {
-            Some(Value::Array(v)) => v.as_slice(),
-            _ => &[],
-        };
-        match op {
-            "In" | "NotIn" => {
-                if values.is_empty() {
-                    out.add(RuleId::SelectorInvalid, &epath.child("values"), "Required value: must be specified when `operator` is 'In' or 'NotIn'");
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !values.is_empty() {
-                    out.add(RuleId::SelectorInvalid, &epath.child("values"), "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-                }
-            }
-            other => out.add(
-                RuleId::SelectorInvalid,
-                &epath.child("operator"),
-                format!("Invalid value: \"{other}\": not a valid selector operator; use In, NotIn, Exists or DoesNotExist"),
-            ),
-        }
-        let key = expr.get("key").and_then(Value::as_str).unwrap_or("");
-        for msg in is_qualified_name(key) {
-            out.add(
-                RuleId::SelectorInvalid,
-                &epath.child("key"),
-                format!("Invalid value: \"{key}\": {msg}"),
-            );
-        }
-        for (j, v) in values.iter().enumerate() {
-            if let Some(s) = v.as_str() {
-                for msg in is_valid_label_value(s) {
-                    out.add(
-                        RuleId::SelectorInvalid,
-                        &epath.child("values").index(j),
-                        format!("Invalid value: \"{s}\": {msg}"),
-                    );
-                }
-            }
-        }
-    }
-    let empty = match_labels
-        .and_then(Value::as_object)
-        .is_none_or(|m| m.is_empty())
-        && expressions.is_empty();
-    // LabelSelectorAsSelector fails on an invalid selector, and then no mismatch is reported.
-    if out.0.len() == before && !empty {
-        mismatch(match_labels, expressions, template_labels, out);
-    }
-    if empty {
-        out.add(
-            RuleId::SelectorEmpty,
-            path,
-            "Invalid value: {}: empty selector is invalid for daemonset; add spec.selector.matchLabels with the pod template's identifying labels",
+    let valid = sel.validate(at, &mut out.rule(RuleId::SelectorInvalid));
+    if sel.is_empty() {
+        out.rule(RuleId::SelectorEmpty).invalid(
+            at,
+            Raw("{}"),
+            "empty selector is invalid for daemonset; add spec.selector.matchLabels with the pod template's identifying labels",
+        );
+    } else if valid && sel.matches(template_labels) == Some(false) {
+        mismatch(
+            &sel,
+            template_labels,
+            &mut out.rule(RuleId::SelectorMismatch),
         );
     }
 }
 
-/// `selector.Matches(labels.Set(spec.Template.Labels))`, with kube-rs's `Selector`, and a
-/// message that says which labels to add.
-fn mismatch(
-    match_labels: Option<&Value>,
-    expressions: &[Value],
-    template: &BTreeMap<String, String>,
-    out: &mut Findings,
-) {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
-    use kube::core::{Selector, SelectorExt};
-    let ml = label_map(match_labels);
-    let reqs: Vec<LabelSelectorRequirement> = expressions
-        .iter()
-        .map(|e| LabelSelectorRequirement {
-            key: e.get("key").and_then(Value::as_str).unwrap_or("").into(),
-            operator: e
-                .get("operator")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .into(),
-            values: e.get("values").and_then(Value::as_array).map(|v| {
-                v.iter()
-                    .filter_map(|s| s.as_str().map(String::from))
-                    .collect()
-            }),
-        })
-        .collect();
-    let label_selector = LabelSelector {
-        match_labels: Some(ml.clone()),
-        match_expressions: Some(reqs.clone()),
-    };
-    let Ok(selector) = Selector::try_from(label_selector) else {
-        return;
-    };
-    if selector.matches(template) {
-        return;
-    }
+/// The mismatch finding, with a message that says which labels to add.
+fn mismatch(sel: &Selector, template: &BTreeMap<String, String>, o: &mut Out) {
     let mut all_adds = true;
-    let mut fixes: Vec<String> = ml
-        .iter()
-        .filter(|(k, v)| template.get(*k) != Some(*v))
+    let mut fixes: Vec<String> = meta::label_map(sel.match_labels)
+        .into_iter()
+        .filter(|(k, v)| template.get(*k).map(String::as_str) != Some(*v))
         .map(|(k, v)| format!("add `{k}: {v}`"))
         .collect();
-    for r in &reqs {
-        let one = LabelSelector {
-            match_labels: None,
-            match_expressions: Some(vec![r.clone()]),
+    for expr in sel.expressions {
+        let one = Selector {
+            match_labels: &Node::Null,
+            expressions: std::slice::from_ref(expr),
         };
-        if Selector::try_from(one).is_ok_and(|s| !s.matches(template)) {
+        if one.matches(template) == Some(false) {
             all_adds = false;
-            let values = r.values.clone().unwrap_or_default().join(",");
-            fixes.push(match r.operator.as_str() {
-                "In" => format!("set `{}` to one of {values}", r.key),
-                "NotIn" => format!("set `{}` to a value other than {values}", r.key),
-                "Exists" => format!("add a `{}` label", r.key),
-                _ => format!("remove the `{}` label", r.key),
+            let key = expr.get("key").and_then(Node::as_str).unwrap_or("");
+            let values: Vec<&str> = expr
+                .field("values")
+                .items()
+                .iter()
+                .filter_map(Node::as_str)
+                .collect();
+            let values = values.join(",");
+            fixes.push(match expr.get("operator").and_then(Node::as_str) {
+                Some("In") => format!("set `{key}` to one of {values}"),
+                Some("NotIn") => format!("set `{key}` to a value other than {values}"),
+                Some("Exists") => format!("add a `{key}` label"),
+                _ => format!("remove the `{key}` label"),
             });
         }
     }
     let shown = serde_json::to_string(template).unwrap_or_default();
-    out.add(
-        RuleId::SelectorMismatch,
-        &FieldPath::new(&["spec", "template", "metadata", "labels"]),
+    let at = At::ROOT.child("spec");
+    let at = at.child("template");
+    let at = at.child("metadata");
+    o.invalid(
+        &at.child("labels"),
+        Raw(shown),
         format!(
-            "Invalid value: {shown}: `selector` does not match template `labels`; {} {} spec.template.metadata.labels",
+            "`selector` does not match template `labels`; {} {} spec.template.metadata.labels",
             fixes.join(" and "),
             if all_adds { "to" } else { "in" }
         ),
@@ -410,52 +200,41 @@ fn mismatch(
 
 /// The apps/v1 DaemonSet strategy keeps spec.selector immutable
 /// (kubernetes/kubernetes `pkg/registry/apps/daemonset/strategy.go`, `ValidateUpdate`,
-/// `apivalidation.ValidateImmutableField`).
-fn selector_immutable(obj: &Value, old: &Value, out: &mut Findings) {
-    let new_sel = obj.pointer("/spec/selector");
-    let old_sel = old.pointer("/spec/selector");
+/// `apivalidation.ValidateImmutableField`, which compares with semantic equality).
+fn selector_immutable(obj: &Node, old: &Node, out: &mut Findings) {
+    let new_sel = obj.field("spec").get("selector");
+    let old_sel = old.field("spec").get("selector");
     if old_sel.is_some() && normalize_selector(new_sel) != normalize_selector(old_sel) {
-        out.add(
-            RuleId::SelectorImmutable,
-            &FieldPath::new(&["spec", "selector"]),
+        out.rule(RuleId::SelectorImmutable).invalid(
+            &At::ROOT.child("spec").child("selector"),
+            Raw(new_sel.map_or_else(|| "null".to_string(), Node::to_string)),
             format!(
-                "Invalid value: {}: field is immutable; keep the old selector {}, or delete the DaemonSet with --cascade=orphan and create it again",
-                new_sel.map(show).unwrap_or_else(|| "null".into()),
-                old_sel.map(show).unwrap_or_default()
+                "field is immutable; keep the old selector {}, or delete the DaemonSet with --cascade=orphan and create it again",
+                old_sel.map(Node::to_string).unwrap_or_default()
             ),
         );
     }
 }
 
 /// Semantic equality: absent and empty lists or maps are the same.
-fn normalize_selector(v: Option<&Value>) -> Value {
+fn normalize_selector(v: Option<&Node>) -> serde_json::Value {
     let mut out = serde_json::Map::new();
-    if let Some(Value::Object(m)) = v {
-        for (k, val) in m {
-            let empty = match val {
-                Value::Null => true,
-                Value::Array(a) => a.is_empty(),
-                Value::Object(o) => o.is_empty(),
-                _ => false,
-            };
-            if !empty {
-                out.insert(k.clone(), val.clone());
-            }
+    for (k, val) in v.into_iter().flat_map(Node::entries) {
+        let empty = matches!(val, Node::Null | Node::Array(_) | Node::Object(_)) && val.is_zero();
+        if !empty {
+            out.insert(k.to_string(), val.to_value());
         }
     }
-    Value::Object(out)
+    serde_json::Value::Object(out)
 }
 
 /// `ValidateNonnegativeField` (kubernetes/kubernetes `pkg/apis/core/validation/validation.go`).
-pub(crate) fn non_negative(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
-    if let Some(n) = value.and_then(Value::as_i64)
+pub(crate) fn non_negative(value: Option<&Node>, at: &At, out: &mut Findings) {
+    if let Some(n) = value.and_then(Node::as_i64)
         && n < 0
     {
-        out.add(
-            RuleId::NegativeValue,
-            path,
-            format!("Invalid value: {n}: must be greater than or equal to 0"),
-        );
+        out.rule(RuleId::NegativeValue)
+            .invalid(at, n, "must be greater than or equal to 0");
     }
 }
 
@@ -466,13 +245,6 @@ enum IntOrString<'a> {
 }
 
 impl IntOrString<'_> {
-    fn show(&self) -> String {
-        match self {
-            IntOrString::Int(i) => i.to_string(),
-            IntOrString::Str(s) => format!("\"{s}\""),
-        }
-    }
-
     /// `getIntOrPercentValue`: the percentage, or the integer; an invalid string counts as 0
     /// (`IntValue` of a non-numeric string).
     fn value(&self) -> i64 {
@@ -484,104 +256,93 @@ impl IntOrString<'_> {
             IntOrString::Str(s) => s.parse().unwrap_or(0),
         }
     }
+
+    fn shown(&self) -> Raw<String> {
+        Raw(match self {
+            IntOrString::Int(i) => i.to_string(),
+            IntOrString::Str(s) => format!("\"{s}\""),
+        })
+    }
 }
 
-fn int_or_string(v: &Value) -> Option<IntOrString<'_>> {
+fn int_or_string<'a>(v: &'a Node) -> Option<IntOrString<'a>> {
     match v {
-        Value::String(s) => Some(IntOrString::Str(s)),
-        Value::Number(n) => n.as_i64().map(IntOrString::Int),
+        Node::String(s) => Some(IntOrString::Str(s)),
+        Node::Number(n) => n.as_i64().map(IntOrString::Int),
         _ => None,
     }
 }
 
 /// `SetDefaults_DaemonSet` then `ValidateDaemonSetUpdateStrategy`: an absent type becomes
 /// RollingUpdate, an absent maxUnavailable 1, an absent maxSurge 0.
-fn update_strategy(value: Option<&Value>, path: &FieldPath, out: &mut Findings) {
-    let strategy = match value {
-        Some(Value::Object(s)) => Some(s),
-        None | Some(Value::Null) => None,
-        Some(_) => return,
-    };
+fn update_strategy(strategy: &Node, at: &At, out: &mut Findings) {
+    if !(strategy.is_null() || strategy.is_object()) {
+        return;
+    }
     let ty = strategy
-        .and_then(|s| s.get("type"))
-        .and_then(Value::as_str)
+        .get("type")
+        .and_then(Node::as_str)
         .filter(|t| !t.is_empty())
         .unwrap_or("RollingUpdate");
     match ty {
         "OnDelete" => {}
         "RollingUpdate" => {
-            let ru_path = path.child("rollingUpdate");
-            let ru = strategy
-                .and_then(|s| s.get("rollingUpdate"))
-                .and_then(Value::as_object);
-            let one = Value::from(1);
-            let zero = Value::from(0);
+            let ru_at = at.child("rollingUpdate");
+            let ru = strategy.field("rollingUpdate");
+            let one = Node::Number(1.into());
+            let zero = Node::Number(0.into());
             let max_unavailable = ru
-                .and_then(|r| r.get("maxUnavailable"))
+                .get("maxUnavailable")
                 .filter(|v| !v.is_null())
                 .unwrap_or(&one);
-            let max_surge = ru
-                .and_then(|r| r.get("maxSurge"))
-                .filter(|v| !v.is_null())
-                .unwrap_or(&zero);
+            let max_surge = ru.get("maxSurge").filter(|v| !v.is_null()).unwrap_or(&zero);
             let (Some(mu), Some(ms)) = (int_or_string(max_unavailable), int_or_string(max_surge))
             else {
                 return; // wrong types: the schema rule reports them
             };
             for (name, v) in [("maxUnavailable", &mu), ("maxSurge", &ms)] {
-                let p = ru_path.child(name);
+                let p = ru_at.child(name);
                 match v {
-                    IntOrString::Str(s) if !is_valid_percent(s) => out.add(
-                        RuleId::UpdateStrategy,
+                    IntOrString::Str(s) if !is_valid_percent(s) => out.rule(RuleId::UpdateStrategy).invalid(
                         &p,
-                        format!("Invalid value: \"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%'); write an integer such as 1 or a percentage such as \"10%\""),
+                        *s,
+                        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%'); write an integer such as 1 or a percentage such as \"10%\"",
                     ),
-                    IntOrString::Int(i) if *i < 0 => out.add(
-                        RuleId::NegativeValue,
-                        &p,
-                        format!("Invalid value: {i}: must be greater than or equal to 0"),
-                    ),
-                    IntOrString::Str(_) if v.value() > 100 => out.add(
-                        RuleId::UpdateStrategy,
-                        &p,
-                        format!("Invalid value: {}: must not be greater than 100%", v.show()),
-                    ),
+                    IntOrString::Int(i) if *i < 0 => out
+                        .rule(RuleId::NegativeValue)
+                        .invalid(&p, *i, "must be greater than or equal to 0"),
+                    IntOrString::Str(_) if v.value() > 100 => out
+                        .rule(RuleId::UpdateStrategy)
+                        .invalid(&p, v.shown(), "must not be greater than 100%"),
                     _ => {}
                 }
             }
             let has_unavailable = mu.value() != 0;
             let has_surge = ms.value() != 0;
+            let mut o = out.rule(RuleId::UpdateStrategy);
             if has_unavailable && has_surge {
-                let defaulted = ru
-                    .and_then(|r| r.get("maxUnavailable"))
-                    .is_none_or(Value::is_null);
+                let defaulted = ru.get("maxUnavailable").is_none_or(Node::is_null);
                 let hint = if defaulted {
                     "maxUnavailable defaults to 1; set maxUnavailable: 0 to surge instead"
                 } else {
                     "set one of maxUnavailable and maxSurge to 0"
                 };
-                out.add(
-                    RuleId::UpdateStrategy,
-                    &ru_path.child("maxSurge"),
-                    format!(
-                        "Invalid value: {}: may not be set when maxUnavailable is non-zero; {hint}",
-                        ms.show()
-                    ),
+                o.invalid(
+                    &ru_at.child("maxSurge"),
+                    ms.shown(),
+                    format!("may not be set when maxUnavailable is non-zero; {hint}"),
                 );
             } else if !has_unavailable && !has_surge {
-                out.add(
-                    RuleId::UpdateStrategy,
-                    &ru_path.child("maxUnavailable"),
-                    "Required value: cannot be 0 when maxSurge is 0; set maxUnavailable to 1 or more, or maxSurge",
+                o.required(
+                    &ru_at.child("maxUnavailable"),
+                    "cannot be 0 when maxSurge is 0; set maxUnavailable to 1 or more, or maxSurge",
                 );
             }
         }
-        other => out.add(
-            RuleId::UpdateStrategy,
-            path,
-            format!(
-                "Unsupported value: \"{other}\": supported values: \"OnDelete\", \"RollingUpdate\""
-            ),
+        other => out.rule(RuleId::UpdateStrategy).not_supported(
+            at,
+            other,
+            &["OnDelete", "RollingUpdate"],
         ),
     }
 }

@@ -6,9 +6,9 @@ use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
 use serde_json::{Value, json};
 
-use super::daemonset::DEPLOYMENT_SPEC_FIELDS;
-use super::path::get_in;
-use super::{Policy, Toleration};
+use super::fields::DEPLOYMENT_SPEC_FIELDS;
+use super::settings::{Policy, Toleration};
+use super::view::Node;
 
 /// Where the object comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +36,13 @@ fn add(tokens: &[&str], value: Value) -> PatchOperation {
     })
 }
 
-/// The patch that fixes `obj`. Empty when nothing needs to change. Exempt objects (see
-/// [`Policy::exemption`]) are the caller's to skip.
-pub fn mutate(obj: &Value, policy: &Policy, mode: MutateMode) -> Patch {
+/// The patch that fixes `obj`. Empty when nothing needs to change. Objects that
+/// [`Policy::skip_reason`] skips are the caller's to leave alone.
+pub fn mutate(obj: &Node, policy: &Policy, mode: MutateMode) -> Patch {
     let mut ops = Vec::new();
-    if let Some(Value::Object(spec)) = obj.get("spec") {
+    if let Some(spec) = obj.get("spec").and_then(Node::as_object) {
         for field in DEPLOYMENT_SPEC_FIELDS {
-            if spec.contains_key(*field) {
+            if spec.contains_key(field) {
                 ops.push(remove(&["spec", *field]));
             }
         }
@@ -50,18 +50,21 @@ pub fn mutate(obj: &Value, policy: &Policy, mode: MutateMode) -> Patch {
     if mode == MutateMode::Offline && obj.get("status").is_some() {
         ops.push(remove(&["status"]));
     }
-    if let Some(Value::Object(pod)) = get_in(obj, &["spec", "template", "spec"]) {
+    if let Some(pod) = obj
+        .get_in(&["spec", "template", "spec"])
+        .filter(|p| p.is_object())
+    {
         tolerations(pod.get("tolerations"), &policy.tolerations, &mut ops);
         node_selector(pod, policy, &mut ops);
     }
     Patch(ops)
 }
 
-fn tolerations(existing: Option<&Value>, defaults: &[Toleration], ops: &mut Vec<PatchOperation>) {
+fn tolerations(existing: Option<&Node>, defaults: &[Toleration], ops: &mut Vec<PatchOperation>) {
     let base = ["spec", "template", "spec", "tolerations"];
-    let current: Vec<&Value> = match existing {
-        Some(Value::Array(a)) => a.iter().collect(),
-        None | Some(Value::Null) => Vec::new(),
+    let current: &[Node] = match existing {
+        Some(Node::Array(a)) => a,
+        None | Some(Node::Null) => &[],
         Some(_) => return, // a wrong type is for `validate` to report
     };
     let missing: Vec<Value> = defaults
@@ -72,7 +75,7 @@ fn tolerations(existing: Option<&Value>, defaults: &[Toleration], ops: &mut Vec<
     if missing.is_empty() {
         return;
     }
-    if current.is_empty() && !matches!(existing, Some(Value::Array(_))) {
+    if current.is_empty() && !matches!(existing, Some(Node::Array(_))) {
         ops.push(add(&base, Value::Array(missing)));
     } else {
         for t in missing {
@@ -84,8 +87,8 @@ fn tolerations(existing: Option<&Value>, defaults: &[Toleration], ops: &mut Vec<
 /// True when toleration `e` tolerates every taint that the default `d` tolerates, after
 /// `Toleration.ToleratesTaint` (k8s.io/api `core/v1/toleration.go`): an empty effect
 /// matches every effect, an empty key with `Exists` every key, `Exists` every value.
-fn covers(e: &Value, d: &Toleration) -> bool {
-    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("");
+fn covers(e: &Node, d: &Toleration) -> bool {
+    let s = |k: &str| e.get(k).and_then(Node::as_str).unwrap_or("");
     let (key, operator, value, effect) = (s("key"), s("operator"), s("value"), s("effect"));
     let effect_ok = effect.is_empty() || effect == d.effect;
     let key_ok = (key.is_empty() && operator == "Exists") || key == d.key;
@@ -97,51 +100,41 @@ fn covers(e: &Value, d: &Toleration) -> bool {
     };
     // A NoExecute toleration with tolerationSeconds evicts after a while; the default has none.
     let seconds_ok =
-        e.get("tolerationSeconds").is_none_or(Value::is_null) || d.toleration_seconds.is_some();
+        e.get("tolerationSeconds").is_none_or(Node::is_null) || d.toleration_seconds.is_some();
     effect_ok && key_ok && value_ok && seconds_ok
 }
 
 /// Adds each default nodeSelector entry unless its key is already in nodeSelector or appears
 /// in a required nodeAffinity term (the user has decided where the pods go).
-fn node_selector(
-    pod: &serde_json::Map<String, Value>,
-    policy: &Policy,
-    ops: &mut Vec<PatchOperation>,
-) {
+fn node_selector(pod: &Node, policy: &Policy, ops: &mut Vec<PatchOperation>) {
     let existing = pod.get("nodeSelector");
     let map = match existing {
-        Some(Value::Object(m)) => Some(m),
-        None | Some(Value::Null) => None,
+        Some(Node::Object(m)) => Some(m),
+        None | Some(Node::Null) => None,
         Some(_) => return,
     };
     let affinity_keys: Vec<&str> = pod
-        .get("affinity")
-        .and_then(|a| {
-            get_in(
-                a,
-                &[
-                    "nodeAffinity",
-                    "requiredDuringSchedulingIgnoredDuringExecution",
-                    "nodeSelectorTerms",
-                ],
-            )
-        })
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .get_in(&[
+            "affinity",
+            "nodeAffinity",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            "nodeSelectorTerms",
+        ])
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
         .flat_map(|term| {
             ["matchExpressions", "matchFields"]
                 .into_iter()
-                .filter_map(move |k| term.get(k).and_then(Value::as_array))
-                .flatten()
+                .flat_map(move |k| term.field(k).items())
         })
-        .filter_map(|req| req.get("key").and_then(Value::as_str))
+        .filter_map(|req| req.get("key").and_then(Node::as_str))
         .collect();
     let missing: Vec<(&String, &String)> = policy
         .node_selector
         .iter()
         .filter(|(k, _)| {
-            !map.is_some_and(|m| m.contains_key(*k)) && !affinity_keys.contains(&k.as_str())
+            !map.is_some_and(|m| m.contains_key(k)) && !affinity_keys.contains(&k.as_str())
         })
         .collect();
     if missing.is_empty() {
@@ -179,7 +172,12 @@ mod tests {
     }
 
     fn ops(obj: &Value) -> Value {
-        serde_json::to_value(mutate(obj, &Policy::default(), MutateMode::Offline)).unwrap()
+        serde_json::to_value(mutate(
+            &Node::from(obj),
+            &Policy::default(),
+            MutateMode::Offline,
+        ))
+        .unwrap()
     }
 
     #[test]
@@ -267,8 +265,12 @@ mod tests {
             ops(&obj),
             json!([{"op": "remove", "path": "/spec/replicas"}, {"op": "remove", "path": "/spec/strategy"}, {"op": "remove", "path": "/status"}])
         );
-        let admission =
-            serde_json::to_value(mutate(&obj, &Policy::default(), MutateMode::Admission)).unwrap();
+        let admission = serde_json::to_value(mutate(
+            &Node::from(&obj),
+            &Policy::default(),
+            MutateMode::Admission,
+        ))
+        .unwrap();
         assert_eq!(admission.as_array().unwrap().len(), 2);
     }
 }

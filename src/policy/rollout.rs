@@ -8,7 +8,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{FieldPath, Findings, RuleId};
+use super::finding::Findings;
+use super::path::FieldPath;
+use super::rules::RuleId;
 
 /// The counts of `.status`, and the generations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -59,7 +61,7 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
     let Some(r) = counts(obj) else { return };
     let status = FieldPath::new(&["status"]);
     if r.observed_generation < r.generation {
-        out.add(
+        out.add_path(
             RuleId::GenerationStale,
             &status.child("observedGeneration"),
             format!(
@@ -73,7 +75,7 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
         .and_then(Value::as_str)
         .is_none_or(|t| t == "RollingUpdate");
     if rolling && r.updated < r.desired {
-        out.add(
+        out.add_path(
             RuleId::RolloutIncomplete,
             &status.child("updatedNumberScheduled"),
             format!(
@@ -83,7 +85,7 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
         );
     }
     if r.available < r.desired {
-        out.add(
+        out.add_path(
             RuleId::RolloutIncomplete,
             &status.child("numberAvailable"),
             format!(
@@ -93,7 +95,7 @@ pub(crate) fn check(obj: &Value, out: &mut Findings) {
         );
     }
     if r.misscheduled > 0 {
-        out.add(
+        out.add_path(
             RuleId::PodsMisscheduled,
             &status.child("numberMisscheduled"),
             format!(

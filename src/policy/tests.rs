@@ -520,17 +520,27 @@ fn exemptions() {
     };
     assert!(
         policy
-            .exemption(&base())
+            .skip_reason(&Node::from(&base()))
             .unwrap()
             .contains("namespace monitoring")
     );
     policy.exempt_namespaces.clear();
-    assert!(policy.exemption(&base()).is_none());
+    assert!(policy.skip_reason(&Node::from(&base())).is_none());
     let mut obj = base();
     set(
         &mut obj,
         "/metadata/annotations",
         json!({"dsguard.io/exempt": "true"}),
     );
-    assert!(policy.exemption(&obj).unwrap().contains("annotation"));
+    assert!(
+        policy
+            .skip_reason(&Node::from(&obj))
+            .unwrap()
+            .contains("annotation")
+    );
+    set(&mut obj, "/kind", json!("Deployment"));
+    assert_eq!(
+        policy.skip_reason(&Node::from(&obj)).as_deref(),
+        Some("Deployment is not a DaemonSet")
+    );
 }

@@ -1,6 +1,8 @@
-//! Output of `dsguard validate`: text, JSON, JUnit XML and SARIF 2.1.0.
+//! Output of `dsguard validate` and `dsguard audit` (text, JSON, JUnit XML and SARIF
+//! 2.1.0), and of `dsguard mutate` ([`mutate`]).
 
 mod junit;
+pub mod mutate;
 mod sarif;
 
 use std::io::{self, Write};
@@ -112,8 +114,8 @@ impl Summary {
     }
 }
 
-/// Output format of `validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Output format of `validate` and `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `file:line: severity[rule] namespace/name: message`, one summary line.
     Text,
@@ -131,10 +133,8 @@ pub struct Reporter<W: Write> {
     format: Format,
     color: bool,
     results: Vec<DocResult>,
-    /// Counts so far.
-    pub summary: Summary,
-    /// What was read, for the text summary line instead of file counts (`dsguard audit`).
-    pub scope: Option<String>,
+    summary: Summary,
+    scope: Option<String>,
 }
 
 impl<W: Write> Reporter<W> {
@@ -148,6 +148,16 @@ impl<W: Write> Reporter<W> {
             summary: Summary::default(),
             scope: None,
         }
+    }
+
+    /// Counts one input file.
+    pub fn count_file(&mut self) {
+        self.summary.files += 1;
+    }
+
+    /// Names what was read, for the text summary line instead of file counts (`audit`).
+    pub fn set_scope(&mut self, scope: String) {
+        self.scope = Some(scope);
     }
 
     /// Writes raw text now, in text format only (the audit's patch lines and table).

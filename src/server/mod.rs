@@ -410,7 +410,7 @@ pub fn init_logging(format: LogFormat, level: tracing::Level) -> LogSink {
 }
 
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     /// One JSON object per line.
     Json,
