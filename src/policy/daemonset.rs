@@ -78,12 +78,18 @@ fn spec(spec: &Node, opts: &Options, out: &mut Findings) {
                     opts.allow_invalid_label_value_in_selector,
                     &mut out.rule(RuleId::SelectorInvalid),
                 );
-                let labels: BTreeMap<String, String> = meta::label_map(template.field("metadata").field("labels"))
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
+                let labels: BTreeMap<String, String> =
+                    meta::label_map(template.field("metadata").field("labels"))
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
                 if sel.converts() && sel.matches(&labels) == Some(false) {
-                    mismatch(&sel, template_labels, &labels, &mut out.rule(RuleId::SelectorMismatch));
+                    mismatch(
+                        &sel,
+                        template_labels,
+                        &labels,
+                        &mut out.rule(RuleId::SelectorMismatch),
+                    );
                 }
                 if sel.is_empty() {
                     out.rule(RuleId::SelectorEmpty).invalid(
@@ -112,13 +118,20 @@ fn spec(spec: &Node, opts: &Options, out: &mut Findings) {
             &["Always"],
         );
     }
-    if pod_spec.get("activeDeadlineSeconds").is_some_and(|v| !v.is_null()) {
+    if pod_spec
+        .get("activeDeadlineSeconds")
+        .is_some_and(|v| !v.is_null())
+    {
         out.rule(RuleId::ActiveDeadline).forbidden(
             &pod_at.child("activeDeadlineSeconds"),
             "activeDeadlineSeconds in DaemonSet is not Supported; remove it: a DaemonSet pod runs for the life of its node",
         );
     }
-    non_negative(spec.get("minReadySeconds"), &spec_at.child("minReadySeconds"), out);
+    non_negative(
+        spec.get("minReadySeconds"),
+        &spec_at.child("minReadySeconds"),
+        out,
+    );
     update_strategy(
         spec.field("updateStrategy"),
         &spec_at.child("updateStrategy"),
@@ -197,7 +210,11 @@ fn template_generation_annotation(obj: &Node, out: &mut Findings) {
     const KEY: &str = "deprecated.daemonset.template.generation";
     let meta_at = At::ROOT.child("metadata");
     let ann_at = meta_at.child("annotations");
-    if let Some(v) = obj.field("metadata").field("annotations").get(KEY).and_then(Node::as_str)
+    if let Some(v) = obj
+        .field("metadata")
+        .field("annotations")
+        .get(KEY)
+        .and_then(Node::as_str)
         && v.parse::<i64>().is_err()
     {
         out.rule(RuleId::Schema).invalid(
@@ -296,7 +313,12 @@ fn normalize_selector(v: Option<&Node>) -> Option<serde_json::Value> {
     if !labels.is_empty() {
         out.insert(
             "matchLabels".into(),
-            serde_json::Value::Object(labels.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+            serde_json::Value::Object(
+                labels
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
         );
     }
     let exprs = v.field("matchExpressions").items();
@@ -352,7 +374,9 @@ impl IntOrString<'_> {
     fn value(self) -> i64 {
         match self {
             IntOrString::Int(i) => i,
-            IntOrString::Str(s) if is_valid_percent(s) => s[..s.len() - 1].parse().unwrap_or(i64::MAX),
+            IntOrString::Str(s) if is_valid_percent(s) => {
+                s[..s.len() - 1].parse().unwrap_or(i64::MAX)
+            }
             IntOrString::Str(s) => s.parse().unwrap_or(0),
         }
     }
@@ -394,12 +418,21 @@ fn update_strategy(strategy: &Node, at: &At, out: &mut Findings) {
                 // ValidatePositiveIntOrPercent
                 let p = ru_at.child(name);
                 match v {
-                    IntOrString::Str(s) if !is_valid_percent(s) => out
-                        .rule(RuleId::UpdateStrategy)
-                        .invalid(&p, v.json(), format!("{}; write an integer such as 1 or a percentage such as \"10%\"", percent_error())),
-                    IntOrString::Int(i) if i < 0 => out
-                        .rule(RuleId::NegativeValue)
-                        .invalid(&p, i, "must be greater than or equal to 0"),
+                    IntOrString::Str(s) if !is_valid_percent(s) => {
+                        out.rule(RuleId::UpdateStrategy).invalid(
+                            &p,
+                            v.json(),
+                            format!(
+                                "{}; write an integer such as 1 or a percentage such as \"10%\"",
+                                percent_error()
+                            ),
+                        )
+                    }
+                    IntOrString::Int(i) if i < 0 => out.rule(RuleId::NegativeValue).invalid(
+                        &p,
+                        i,
+                        "must be greater than or equal to 0",
+                    ),
                     _ => {}
                 }
             }

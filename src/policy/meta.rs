@@ -68,10 +68,17 @@ fn mask_trailing_dash(name: &str) -> String {
 /// and a missing namespace (taken from the request, `kubectl -n` or the context).
 pub(crate) fn object_meta(meta: &Node, at: &At, o: &mut Out, labels_out: &mut Out) {
     let name = meta.get("name").and_then(Node::as_str).unwrap_or("");
-    let generate = meta.get("generateName").and_then(Node::as_str).unwrap_or("");
+    let generate = meta
+        .get("generateName")
+        .and_then(Node::as_str)
+        .unwrap_or("");
     if !generate.is_empty() {
         let masked = mask_trailing_dash(generate);
-        o.invalid_each(&at.child("generateName"), generate, is_dns1123_subdomain(&masked));
+        o.invalid_each(
+            &at.child("generateName"),
+            generate,
+            is_dns1123_subdomain(&masked),
+        );
     }
     if name.is_empty() {
         if generate.is_empty() {
@@ -87,7 +94,11 @@ pub(crate) fn object_meta(meta: &Node, at: &At, o: &mut Out, labels_out: &mut Ou
     }
     labels(meta.field("labels"), &at.child("labels"), labels_out);
     annotations(meta.field("annotations"), &at.child("annotations"), o);
-    owner_references(meta.field("ownerReferences"), &at.child("ownerReferences"), o);
+    owner_references(
+        meta.field("ownerReferences"),
+        &at.child("ownerReferences"),
+        o,
+    );
     finalizers(meta.field("finalizers"), &at.child("finalizers"), o);
 }
 
@@ -234,15 +245,15 @@ impl<'a> Selector<'a> {
     /// `LabelSelectorHasInvalidLabelValue`: a matchLabels or matchExpressions value that is
     /// not a valid label value.
     pub(crate) fn has_invalid_label_value(&self) -> bool {
-        self.match_labels
-            .entries()
-            .any(|(_, v)| v.as_str().is_some_and(|v| !is_valid_label_value(v).is_empty()))
-            || self.expressions.iter().any(|e| {
-                e.field("values")
-                    .items()
-                    .iter()
-                    .any(|v| v.as_str().is_some_and(|v| !is_valid_label_value(v).is_empty()))
+        self.match_labels.entries().any(|(_, v)| {
+            v.as_str()
+                .is_some_and(|v| !is_valid_label_value(v).is_empty())
+        }) || self.expressions.iter().any(|e| {
+            e.field("values").items().iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|v| !is_valid_label_value(v).is_empty())
             })
+        })
     }
 
     /// Neither matchLabels nor matchExpressions.
@@ -303,9 +314,10 @@ impl<'a> Selector<'a> {
             && self.expressions.iter().all(|e| {
                 let key = e.get("key").and_then(Node::as_str).unwrap_or("");
                 let values = e.field("values").items();
-                let values_ok = values
-                    .iter()
-                    .all(|v| v.as_str().is_some_and(|v| is_valid_label_value(v).is_empty()));
+                let values_ok = values.iter().all(|v| {
+                    v.as_str()
+                        .is_some_and(|v| is_valid_label_value(v).is_empty())
+                });
                 is_qualified_name(key).is_empty()
                     && values_ok
                     && match e.get("operator").and_then(Node::as_str) {

@@ -114,7 +114,11 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
     if !matches_label_key_name(name) {
         errs.push(format!(
             "name part {}",
-            regex_error(LABEL_KEY_ERR, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"])
+            regex_error(
+                LABEL_KEY_ERR,
+                LABEL_KEY_FMT,
+                &["MyName", "my.name", "123-abc"]
+            )
         ));
     }
     errs
@@ -137,7 +141,8 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
 }
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const DNS1123_SUBDOMAIN_ERR: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 
 /// `IsDNS1123Label`: namespaces, container, volume and port-less names.
@@ -324,9 +329,8 @@ pub fn is_env_var_name(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     let b = value.as_bytes();
     let first_ok = |c: u8| c.is_ascii_alphabetic() || matches!(c, b'-' | b'.' | b'_');
-    let ok = !b.is_empty()
-        && first_ok(b[0])
-        && b.iter().all(|&c| first_ok(c) || c.is_ascii_digit());
+    let ok =
+        !b.is_empty() && first_ok(b[0]) && b.iter().all(|&c| first_ok(c) || c.is_ascii_digit());
     if !ok {
         errs.push(regex_error(
             "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
@@ -412,7 +416,9 @@ pub fn is_domain_prefixed_path(o: &mut Out, at: &At, value: &str) {
         o.required(at, "");
         return;
     }
-    let Some((host, path)) = value.split_once('/').filter(|(h, p)| !h.is_empty() && !p.is_empty())
+    let Some((host, path)) = value
+        .split_once('/')
+        .filter(|(h, p)| !h.is_empty() && !p.is_empty())
     else {
         o.invalid(
             at,
@@ -423,9 +429,9 @@ pub fn is_domain_prefixed_path(o: &mut Out, at: &At, value: &str) {
     };
     o.invalid_each(at, host, is_dns1123_subdomain(host));
     const FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
-    let ok = path.bytes().all(|c| {
-        is_alnum(c) || b"/-._~%!$&'()*+,;=:".contains(&c)
-    });
+    let ok = path
+        .bytes()
+        .all(|c| is_alnum(c) || b"/-._~%!$&'()*+,;=:".contains(&c));
     if !ok {
         o.invalid(at, path, regex_error("Invalid path", FMT, &[]));
     }
@@ -439,7 +445,10 @@ pub fn parse_ip_sloppy(value: &str) -> Option<IpAddr> {
             // An IPv6 address whose embedded IPv4 part has leading zeros.
             let (head, v4) = value.rsplit_once(':')?;
             let v4 = parse_ipv4_sloppy(v4)?;
-            format!("{head}:{v4}").parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+            format!("{head}:{v4}")
+                .parse::<Ipv6Addr>()
+                .ok()
+                .map(IpAddr::V6)
         });
     }
     parse_ipv4_sloppy(value).map(IpAddr::V4)
@@ -503,7 +512,11 @@ pub fn is_valid_ip(o: &mut Out, at: &At, value: &str) {
     if let Some(ip) = parse_ip_sloppy(value) {
         let canonical = go_ip_string(ip);
         if canonical != value {
-            o.invalid(at, value, format!("must be in canonical form (\"{canonical}\")"));
+            o.invalid(
+                at,
+                value,
+                format!("must be in canonical form (\"{canonical}\")"),
+            );
         }
     }
 }
@@ -536,7 +549,14 @@ mod tests {
             is_qualified_name("a/"),
             vec![
                 "name part must be non-empty".to_string(),
-                format!("name part {}", regex_error(LABEL_KEY_ERR, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"]))
+                format!(
+                    "name part {}",
+                    regex_error(
+                        LABEL_KEY_ERR,
+                        LABEL_KEY_FMT,
+                        &["MyName", "my.name", "123-abc"]
+                    )
+                )
             ],
             "an empty name part fails both checks, as in Go"
         );
@@ -551,7 +571,10 @@ mod tests {
         assert!(is_dns1123_subdomain("node-exporter.v1").is_empty());
         assert!(!is_dns1123_subdomain("Node_Exporter").is_empty());
         assert!(is_dns1123_label("kube-system").is_empty());
-        assert_eq!(is_dns1123_label("kube.system"), vec!["must not contain dots"]);
+        assert_eq!(
+            is_dns1123_label("kube.system"),
+            vec!["must not contain dots"]
+        );
         assert_eq!(
             is_dns1123_label(&"a".repeat(64)),
             vec!["must be no more than 63 characters"]
@@ -576,11 +599,17 @@ mod tests {
 
     #[test]
     fn ip_addresses_as_go_parses_them() {
-        assert_eq!(parse_ip_sloppy("010.1.1.1"), Some("10.1.1.1".parse().unwrap()));
+        assert_eq!(
+            parse_ip_sloppy("010.1.1.1"),
+            Some("10.1.1.1".parse().unwrap())
+        );
         assert_eq!(parse_ip_sloppy("1.2.3"), None);
         assert_eq!(parse_ip_sloppy("256.1.1.1"), None);
         assert!(parse_ip_sloppy("::ffff:1.2.3.4").is_some());
         assert_eq!(go_ip_string("::ffff:1.2.3.4".parse().unwrap()), "1.2.3.4");
-        assert_eq!(go_ip_string("2001:0db8::0001".parse().unwrap()), "2001:db8::1");
+        assert_eq!(
+            go_ip_string("2001:0db8::0001".parse().unwrap()),
+            "2001:db8::1"
+        );
     }
 }

@@ -178,10 +178,7 @@ mod tests {
         assert_eq!(e.path().to_string(), "spec.containers[2].env");
         let labels = At::ROOT.child("metadata");
         let labels = labels.child("labels");
-        assert_eq!(
-            labels.key("a/b").path().to_string(),
-            "metadata.labels[a/b]"
-        );
+        assert_eq!(labels.key("a/b").path().to_string(), "metadata.labels[a/b]");
         assert_eq!(At::ROOT.path().to_string(), "");
     }
 }

@@ -404,7 +404,10 @@ impl Quantity {
                     return None;
                 }
                 let v: i128 = kept.parse().ok()?;
-                if self.digits[self.digits.len() - drop..].bytes().any(|c| c != b'0') {
+                if self.digits[self.digits.len() - drop..]
+                    .bytes()
+                    .any(|c| c != b'0')
+                {
                     v + 1
                 } else {
                     v
@@ -476,9 +479,10 @@ impl Quantity {
             }
             Format::BinarySi => {
                 // An integer (exponent >= 0) no larger than 2^63 - 1.
-                let mut value: u64 = format!("{}{}", self.digits, "0".repeat(self.exponent as usize))
-                    .parse()
-                    .unwrap_or(u64::MAX);
+                let mut value: u64 =
+                    format!("{}{}", self.digits, "0".repeat(self.exponent as usize))
+                        .parse()
+                        .unwrap_or(u64::MAX);
                 let mut times = 0;
                 while value >= 1024 && value % 1024 == 0 {
                     value /= 1024;

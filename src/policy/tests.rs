@@ -61,8 +61,8 @@ fn rule_table() {
             vec![("/spec/selector", Value::Null)],
             vec![(
                 RuleId::SelectorMissing,
-                "spec.selector",
-                "Required value: a DaemonSet needs spec.selector; add spec.selector.matchLabels with the pod template's identifying labels",
+                "spec.template.metadata.labels",
+                "Invalid value: {\"app\":\"node-exporter\"}: `selector` does not match template `labels`; spec.selector is missing: add spec.selector.matchLabels with the pod template's identifying labels",
             )],
             "selector-missing",
         ),
@@ -139,7 +139,7 @@ fn rule_table() {
             vec![(
                 RuleId::SelectorInvalid,
                 "spec.selector.matchExpressions[0].operator",
-                "Invalid value: \"Equals\": not a valid selector operator; use In, NotIn, Exists or DoesNotExist",
+                "Invalid value: \"Equals\": not a valid selector operator",
             )],
             "selector-invalid: unknown operator",
         ),
@@ -147,7 +147,7 @@ fn rule_table() {
             vec![("/metadata/labels", json!({"app": "bad value"}))],
             vec![(
                 RuleId::LabelInvalid,
-                "metadata.labels[app]",
+                "metadata.labels",
                 "Invalid value: \"bad value\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
             )],
             "label-invalid value",
@@ -156,7 +156,7 @@ fn rule_table() {
             vec![("/spec/template/metadata/labels/-bad", json!("x"))],
             vec![(
                 RuleId::LabelInvalid,
-                "spec.template.metadata.labels",
+                "spec.template.labels",
                 "Invalid value: \"-bad\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
             )],
             "label-invalid key on the template",
@@ -175,7 +175,7 @@ fn rule_table() {
             vec![(
                 RuleId::MetadataInvalid,
                 "metadata.name",
-                "Required value: name or generateName is required; set metadata.name",
+                "Required value: name or generateName is required",
             )],
             "metadata-invalid: no name",
         ),
@@ -193,7 +193,7 @@ fn rule_table() {
             vec![(
                 RuleId::RestartPolicy,
                 "spec.template.spec.restartPolicy",
-                "Unsupported value: \"Never\": supported values: \"Always\"; remove restartPolicy or set it to Always",
+                "Unsupported value: \"Never\": supported values: \"Always\"",
             )],
             "restart-policy",
         ),
@@ -207,7 +207,7 @@ fn rule_table() {
             vec![(
                 RuleId::ActiveDeadline,
                 "spec.template.spec.activeDeadlineSeconds",
-                "Forbidden: activeDeadlineSeconds in DaemonSet is not Supported (found 60); remove it",
+                "Forbidden: activeDeadlineSeconds in DaemonSet is not Supported; remove it: a DaemonSet pod runs for the life of its node",
             )],
             "active-deadline",
         ),
@@ -278,7 +278,7 @@ fn rule_table() {
             vec![(
                 RuleId::UpdateStrategy,
                 "spec.updateStrategy",
-                "Unsupported value: \"Recreate\": supported values: \"OnDelete\", \"RollingUpdate\"",
+                "Unsupported value: {\"Type\":\"Recreate\",\"RollingUpdate\":null}: supported values: \"RollingUpdate\", \"OnDelete\"",
             )],
             "update-strategy: a Deployment strategy type",
         ),
@@ -443,6 +443,7 @@ fn rule_table() {
             "unknown-field",
         ),
     ];
+    let mut failures = Vec::new();
     for (changes, expected, why) in rows {
         let mut obj = base();
         for (pointer, value) in changes {
@@ -453,8 +454,11 @@ fn rule_table() {
             .into_iter()
             .map(|(r, p, m)| (r, p.to_string(), m.to_string()))
             .collect();
-        assert_eq!(got, want, "{why}");
+        if got != want {
+            failures.push(format!("{why}:\n  want {want:?}\n  got  {got:?}"));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

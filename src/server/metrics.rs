@@ -14,18 +14,63 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
+use kube::core::admission::Operation;
+
+use super::logging::operation_name;
+use crate::admission::Endpoint;
 use crate::policy::RuleId;
+
+/// What became of one webhook request: the `result` label of
+/// `dsguard_admission_requests_total`.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum RequestResult {
+    /// Answered, allowed without a patch.
+    Allowed,
+    /// Answered, denied.
+    Denied,
+    /// Answered, allowed with a patch.
+    Patched,
+    /// 400: not an AdmissionReview.
+    BadRequest,
+    /// 413: the body is over the limit.
+    TooLarge,
+    /// 504: not answered within the deadline.
+    Timeout,
+    /// 503 or 429: shutting down, or no room for the body.
+    Overloaded,
+}
+
+impl RequestResult {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestResult::Allowed => "allowed",
+            RequestResult::Denied => "denied",
+            RequestResult::Patched => "patched",
+            RequestResult::BadRequest => "bad_request",
+            RequestResult::TooLarge => "too_large",
+            RequestResult::Timeout => "timeout",
+            RequestResult::Overloaded => "overloaded",
+        }
+    }
+
+    /// Index among the answered results, for the kept series.
+    fn answered_index(self) -> Option<usize> {
+        match self {
+            RequestResult::Allowed => Some(0),
+            RequestResult::Denied => Some(1),
+            RequestResult::Patched => Some(2),
+            _ => None,
+        }
+    }
+}
 
 /// Labels of `dsguard_admission_requests_total`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-    /// `validate` or `mutate`.
-    pub endpoint: &'static str,
-    /// `CREATE`, `UPDATE`, `DELETE`, `CONNECT`, or `unknown` when the body could not be read.
-    pub operation: &'static str,
-    /// `allowed`, `denied`, `patched`, or the HTTP failure: `bad_request`, `too_large`,
-    /// `timeout`, `overloaded`, `panic`.
-    pub result: &'static str,
+struct RequestLabels {
+    endpoint: &'static str,
+    operation: &'static str,
+    result: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -74,17 +119,34 @@ pub struct Metrics {
     latency_by_endpoint: [OnceLock<Histogram>; 2],
 }
 
-const ENDPOINTS: [&str; 2] = ["validate", "mutate"];
-const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
-const ANSWERS: [&str; 3] = ["allowed", "denied", "patched"];
-const ANSWERED_SLOTS: usize = ENDPOINTS.len() * OPERATIONS.len() * ANSWERS.len();
+const ANSWERED_SLOTS: usize = 2 * 4 * 3;
 
-/// Where an answered review's counter is kept, or `None` for failures and anything else.
-fn answered_slot(labels: &RequestLabels) -> Option<usize> {
-    let e = ENDPOINTS.iter().position(|x| *x == labels.endpoint)?;
-    let o = OPERATIONS.iter().position(|x| *x == labels.operation)?;
-    let r = ANSWERS.iter().position(|x| *x == labels.result)?;
-    Some((e * OPERATIONS.len() + o) * ANSWERS.len() + r)
+fn endpoint_index(e: Endpoint) -> usize {
+    match e {
+        Endpoint::Validate => 0,
+        Endpoint::Mutate => 1,
+    }
+}
+
+fn operation_index(op: &Operation) -> usize {
+    match op {
+        Operation::Create => 0,
+        Operation::Update => 1,
+        Operation::Delete => 2,
+        Operation::Connect => 3,
+    }
+}
+
+/// Where an answered review's counter is kept, or `None` for failures (whose operation is
+/// unknown).
+fn answered_slot(
+    endpoint: Endpoint,
+    operation: Option<&Operation>,
+    result: RequestResult,
+) -> Option<usize> {
+    let o = operation_index(operation?);
+    let r = result.answered_index()?;
+    Some((endpoint_index(endpoint) * 4 + o) * 3 + r)
 }
 
 impl Default for Metrics {
@@ -192,25 +254,37 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request and its latency.
-    pub fn request(&self, labels: &RequestLabels, seconds: f64) {
+    /// Counts one request and its latency. `operation` is `None` when the body could not be
+    /// read (the label is `unknown`).
+    pub fn request(
+        &self,
+        endpoint: Endpoint,
+        operation: Option<&Operation>,
+        result: RequestResult,
+        seconds: f64,
+    ) {
+        let labels = || RequestLabels {
+            endpoint: endpoint.as_str(),
+            operation: operation.map_or("unknown", operation_name),
+            result: result.as_str(),
+        };
         // A family's series shares its value with its clones, so a kept clone counts in
         // the family.
-        match answered_slot(labels) {
+        match answered_slot(endpoint, operation, result) {
             Some(i) => self.answered[i]
-                .get_or_init(|| self.requests.get_or_create(labels).clone())
+                .get_or_init(|| self.requests.get_or_create(&labels()).clone())
                 .inc(),
-            None => self.requests.get_or_create(labels).inc(),
+            None => self.requests.get_or_create(&labels()).inc(),
         };
-        let endpoint = EndpointLabels {
-            endpoint: labels.endpoint,
-        };
-        match ENDPOINTS.iter().position(|x| *x == labels.endpoint) {
-            Some(i) => self.latency_by_endpoint[i]
-                .get_or_init(|| self.latency.get_or_create(&endpoint).clone())
-                .observe(seconds),
-            None => self.latency.get_or_create(&endpoint).observe(seconds),
-        }
+        self.latency_by_endpoint[endpoint_index(endpoint)]
+            .get_or_init(|| {
+                self.latency
+                    .get_or_create(&EndpointLabels {
+                        endpoint: endpoint.as_str(),
+                    })
+                    .clone()
+            })
+            .observe(seconds);
     }
 
     /// Counts the error-severity rules of a denial.
@@ -300,30 +374,35 @@ mod tests {
     #[test]
     fn kept_series_count_in_their_family() {
         let m = Metrics::new();
-        let ok = RequestLabels {
-            endpoint: "validate",
-            operation: "CREATE",
-            result: "allowed",
-        };
-        let failed = RequestLabels {
-            endpoint: "mutate",
-            operation: "unknown",
-            result: "bad_request",
-        };
-        m.request(&ok, 0.001);
-        m.request(&ok, 0.001);
-        m.request(&failed, 0.001);
-        let slots: std::collections::HashSet<usize> = ENDPOINTS
-            .iter()
-            .flat_map(|e| OPERATIONS.iter().map(move |o| (*e, *o)))
-            .flat_map(|(e, o)| ANSWERS.iter().map(move |r| (e, o, *r)))
-            .filter_map(|(endpoint, operation, result)| {
-                answered_slot(&RequestLabels {
-                    endpoint,
-                    operation,
-                    result,
-                })
-            })
+        m.request(
+            Endpoint::Validate,
+            Some(&Operation::Create),
+            RequestResult::Allowed,
+            0.001,
+        );
+        m.request(
+            Endpoint::Validate,
+            Some(&Operation::Create),
+            RequestResult::Allowed,
+            0.001,
+        );
+        m.request(Endpoint::Mutate, None, RequestResult::BadRequest, 0.001);
+        let ops = [
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete,
+            Operation::Connect,
+        ];
+        let results = [
+            RequestResult::Allowed,
+            RequestResult::Denied,
+            RequestResult::Patched,
+        ];
+        let slots: std::collections::HashSet<usize> = [Endpoint::Validate, Endpoint::Mutate]
+            .into_iter()
+            .flat_map(|e| ops.iter().map(move |o| (e, o)))
+            .flat_map(|(e, o)| results.iter().map(move |r| (e, o, *r)))
+            .filter_map(|(e, o, r)| answered_slot(e, Some(o), r))
             .collect();
         assert_eq!(
             slots.len(),

@@ -17,25 +17,30 @@
 //! which drop peers that vanished. An idle HTTP/2 connection from a live peer stays open:
 //! that is the API server's connection pool.
 
-pub mod logfmt;
+mod connection;
+mod errors;
+pub mod handlers;
+pub mod logging;
 pub mod metrics;
-pub mod routes;
+pub mod state;
 pub mod tls;
+
+pub use logging::{LogFormat, LogSink, init_logging};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::policy::Policy;
+use connection::Builders;
 use metrics::Metrics;
-use routes::{App, Health, Limits};
+use state::{App, Health, Limits};
 use tls::{Reloader, TlsPaths};
 
 /// Everything `dsguard serve` is told.
@@ -158,8 +163,8 @@ pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError
         in_flight: Semaphore::new(options.max_in_flight),
         health: health.clone(),
     });
-    let webhook = TowerToHyperService::new(routes::webhook_router(app.clone()));
-    let probes = TowerToHyperService::new(routes::probe_router(metrics.clone(), health.clone()));
+    let webhook = TowerToHyperService::new(handlers::webhook_router(app.clone()));
+    let probes = TowerToHyperService::new(handlers::probe_router(metrics.clone(), health.clone()));
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let probe_task = tokio::spawn(serve_probes(probe_listener, probes, stop_rx.clone()));
@@ -196,44 +201,20 @@ pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError
                     drop(tcp);
                     continue;
                 };
-                // Without TCP_NODELAY small responses wait for the peer's delayed ACK.
-                let _ = tcp.set_nodelay(true);
-                let keepalive = socket2::TcpKeepalive::new()
-                    .with_time(options.keepalive_interval)
-                    .with_interval(options.keepalive_interval / 3)
-                    .with_retries(3);
-                let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive);
+                connection::tune_socket(&tcp, options.keepalive_interval);
                 let acceptor = tokio_rustls::TlsAcceptor::from(reloader.config());
-                let watcher = graceful.watcher();
-                let builders = builders.clone();
-                let service = webhook.clone();
-                let metrics = metrics.clone();
-                let handshake_timeout = options.handshake_timeout;
+                let served = connection::serve_connection(
+                    tcp,
+                    acceptor,
+                    builders.clone(),
+                    webhook.clone(),
+                    metrics.clone(),
+                    graceful.watcher(),
+                    options.handshake_timeout,
+                );
                 tokio::spawn(async move {
                     let _permit = permit;
-                    let _open = metrics.connection();
-                    let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
-                        Ok(Ok(s)) => s,
-                        Ok(Err(e)) => {
-                            metrics.handshake_error();
-                            tracing::debug!(error = %e, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            metrics.handshake_error();
-                            tracing::debug!("TLS handshake timed out");
-                            return;
-                        }
-                    };
-                    let builder = match stream.get_ref().1.alpn_protocol() {
-                        Some(b"h2") => &builders.h2,
-                        Some(b"http/1.1") => &builders.h1,
-                        _ => &builders.auto,
-                    };
-                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                    if let Err(e) = watcher.watch(conn).await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
+                    served.await;
                 });
             }
         }
@@ -258,35 +239,6 @@ pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError
     let _ = stop_tx.send(true);
     let _ = probe_task.await;
     Ok(())
-}
-
-/// Connection builders: HTTP/2 when ALPN chose `h2`, HTTP/1.1 when it chose `http/1.1`,
-/// and either (by the connection preface) when the client sent no ALPN.
-struct Builders {
-    h2: auto::Builder<TokioExecutor>,
-    h1: auto::Builder<TokioExecutor>,
-    auto: auto::Builder<TokioExecutor>,
-}
-
-impl Builders {
-    fn new(o: &ServeOptions) -> Self {
-        let make = || {
-            let mut b = auto::Builder::new(TokioExecutor::new());
-            b.http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(o.header_read_timeout)
-                .keep_alive(true);
-            b.http2()
-                .timer(TokioTimer::new())
-                .max_concurrent_streams(o.max_streams);
-            b
-        };
-        Self {
-            h2: make().http2_only(),
-            h1: make().http1_only(),
-            auto: make(),
-        }
-    }
 }
 
 async fn serve_probes(
@@ -314,106 +266,4 @@ async fn serve_probes(
             }
         }
     }
-}
-
-/// The target of the one-line-per-review events.
-pub const REVIEW_TARGET: &str = "dsguard::review";
-
-/// Where log lines go: stderr, through a buffer. Review lines (one per request) are
-/// buffered and written at least every 100 ms, which takes a write(2) per request off the
-/// request path; every other line (start, reload, errors) is written at once.
-#[derive(Clone)]
-pub struct LogSink(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
-
-impl LogSink {
-    fn new() -> Self {
-        let sink = Self(Arc::new(std::sync::Mutex::new(
-            std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()),
-        )));
-        let weak = Arc::downgrade(&sink.0);
-        std::thread::Builder::new()
-            .name("log-flush".into())
-            .spawn(move || {
-                while let Some(inner) = weak.upgrade() {
-                    let _ = inner.lock().map(|mut w| std::io::Write::flush(&mut *w));
-                    drop(inner);
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            })
-            .ok();
-        sink
-    }
-
-    /// Writes out whatever is buffered.
-    pub fn flush(&self) {
-        if let Ok(mut w) = self.0.lock() {
-            let _ = std::io::Write::flush(&mut *w);
-        }
-    }
-}
-
-/// A writer for one log line.
-pub struct LineWriter<'a> {
-    sink: &'a LogSink,
-    flush: bool,
-}
-
-impl std::io::Write for LineWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut w = self.sink.0.lock().unwrap_or_else(|e| e.into_inner());
-        w.write_all(buf)?;
-        if self.flush {
-            w.flush()?;
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.sink
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .flush()
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
-    type Writer = LineWriter<'a>;
-    fn make_writer(&'a self) -> Self::Writer {
-        LineWriter {
-            sink: self,
-            flush: true,
-        }
-    }
-    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
-        LineWriter {
-            sink: self,
-            flush: meta.target() != REVIEW_TARGET,
-        }
-    }
-}
-
-/// Installs the log subscriber: one line per event, JSON or text, to stderr. Call
-/// [`LogSink::flush`] on the result before the process exits.
-pub fn init_logging(format: LogFormat, level: tracing::Level) -> LogSink {
-    let sink = LogSink::new();
-    let builder = tracing_subscriber::fmt()
-        .with_writer(sink.clone())
-        .with_max_level(level)
-        .with_target(false);
-    let result = match format {
-        LogFormat::Json => builder.event_format(logfmt::JsonLines).try_init(),
-        LogFormat::Text => builder.with_ansi(false).try_init(),
-    };
-    // Already installed (tests call this more than once): keep the first.
-    let _ = result;
-    sink
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per line.
-    Json,
-    /// Human-readable text.
-    Text,
 }

@@ -102,7 +102,9 @@ fn pod_specific_annotations(annotations: &Node, spec: &Node, at: &At, opts: &Opt
     }
     // ValidateSeccompPodAnnotations.
     for (key, value) in annotations.entries() {
-        let Some(value) = value.as_str() else { continue };
+        let Some(value) = value.as_str() else {
+            continue;
+        };
         if key == SECCOMP_POD || key.starts_with(SECCOMP_CONTAINER_PREFIX) {
             seccomp_annotation_profile(value, &at.child(key), o);
         }
@@ -116,12 +118,16 @@ fn pod_specific_annotations(annotations: &Node, spec: &Node, at: &At, opts: &Opt
         if !container_names(spec).any(|n| n == name) {
             o.invalid(&at.key(key), name, "container not found");
         }
-        if !matches!(value, "" | "runtime/default" | "unconfined") && !value.starts_with("localhost/")
+        if !matches!(value, "" | "runtime/default" | "unconfined")
+            && !value.starts_with("localhost/")
         {
             o.invalid(
                 &at.key(key),
                 value,
-                format!("invalid AppArmor profile name: {}", super::finding::Quoted(value)),
+                format!(
+                    "invalid AppArmor profile name: {}",
+                    super::finding::Quoted(value)
+                ),
             );
         }
     }
@@ -157,7 +163,11 @@ fn tolerations_in_annotation(value: &str, at: &At, opts: &Options, o: &mut Out) 
         Ok(list) => list,
         Err(e) => {
             // Go's message is encoding/json's; serde_json words the same failure differently.
-            o.invalid(at, TOLERATIONS_ANNOTATION, format!("cannot be read as a list of tolerations: {e}"));
+            o.invalid(
+                at,
+                TOLERATIONS_ANNOTATION,
+                format!("cannot be read as a list of tolerations: {e}"),
+            );
             return;
         }
     };
@@ -310,7 +320,12 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
     let meta_at = at.child("metadata");
     let ann_at = meta_at.child("annotations");
     for key in INIT_CONTAINER_ANNOTATIONS {
-        if template.field("metadata").field("annotations").get(key).is_some() {
+        if template
+            .field("metadata")
+            .field("annotations")
+            .get(key)
+            .is_some()
+        {
             o.add(
                 &ann_at.key(key),
                 "the API server removes this annotation before storing the object; init containers are spec.initContainers",
@@ -329,7 +344,11 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
         gate(&mut o, &spec_at.child("schedulingGroup"), "GenericWorkload");
     }
     if spec.get("evictionResponders").is_some_and(|v| !v.is_null()) {
-        gate(&mut o, &spec_at.child("evictionResponders"), "EvictionRequestAPI");
+        gate(
+            &mut o,
+            &spec_at.child("evictionResponders"),
+            "EvictionRequestAPI",
+        );
     }
     each_container(spec, &spec_at, |c, c_at| {
         let lifecycle = c.field("lifecycle");
@@ -338,7 +357,12 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
             gate(&mut o, &l_at.child("stopSignal"), "ContainerStopSignals");
         }
         for handler in ["postStart", "preStop"] {
-            if lifecycle.field(handler).field("httpGet").get("protocol").is_some() {
+            if lifecycle
+                .field(handler)
+                .field("httpGet")
+                .get("protocol")
+                .is_some()
+            {
                 let h = l_at.child(handler);
                 let g = h.child("httpGet");
                 gate(&mut o, &g.child("protocol"), "H2CContainerProbe");
@@ -360,7 +384,11 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
         for (j, m) in c.field("volumeMounts").items().iter().enumerate() {
             if m.get("bindMountOptions").is_some() {
                 let m_at = mounts.index(j);
-                gate(&mut o, &m_at.child("bindMountOptions"), "VolumeBindMountOptions");
+                gate(
+                    &mut o,
+                    &m_at.child("bindMountOptions"),
+                    "VolumeBindMountOptions",
+                );
             }
         }
     });
@@ -379,7 +407,11 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
             let src = v.field(kind);
             let s_at = v_at.child(kind);
             if src.get("defaultUser").is_some() {
-                gate(&mut o, &s_at.child("defaultUser"), "AtomicWriteVolumeUserFields");
+                gate(
+                    &mut o,
+                    &s_at.child("defaultUser"),
+                    "AtomicWriteVolumeUserFields",
+                );
             }
             let items_at = s_at.child("items");
             for (j, item) in src.field("items").items().iter().enumerate() {
@@ -437,7 +469,10 @@ pub(crate) mod testutil {
         if let Value::Object(m) = &mut spec
             && !m.contains_key("containers")
         {
-            m.insert("containers".into(), json!([{"name": "c", "image": "busybox:1.36"}]));
+            m.insert(
+                "containers".into(),
+                json!([{"name": "c", "image": "busybox:1.36"}]),
+            );
         }
         json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
                "spec": {"selector": {"matchLabels": {"app": "agent"}},
@@ -464,9 +499,16 @@ pub(crate) mod testutil {
         for (spec, want, why) in rows {
             let got = pod_errors(spec.clone());
             if got != want {
-                failures.push(format!("{why}\n  spec: {spec}\n  want: {want:#?}\n  got:  {got:#?}"));
+                failures.push(format!(
+                    "{why}\n  spec: {spec}\n  want: {want:#?}\n  got:  {got:#?}"
+                ));
             }
         }
-        assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} rows failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }

@@ -20,7 +20,12 @@ impl<'a> Volumes<'a> {
 }
 
 /// `ValidateVolumes(spec.volumes, nil, "spec.template.spec.volumes", opts)`.
-pub(crate) fn validate<'a>(volumes: &'a Node<'a>, at: &At, opts: &Options, o: &mut Out) -> Volumes<'a> {
+pub(crate) fn validate<'a>(
+    volumes: &'a Node<'a>,
+    at: &At,
+    opts: &Options,
+    o: &mut Out,
+) -> Volumes<'a> {
     let _ = (at, opts, o);
     Volumes(
         volumes

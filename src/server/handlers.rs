@@ -1,8 +1,8 @@
-//! HTTP routes: the webhook endpoints on the TLS port and the probes on the side port.
-//! The handlers add transport only; the answer comes from [`crate::admission`].
+//! The HTTP handlers: `POST /validate` and `POST /mutate` on the TLS port, the probes on the
+//! side port. They add transport only (deadline, body limit, metrics, the log line); the
+//! answer comes from [`crate::admission`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -12,70 +12,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tokio::sync::Semaphore;
 
-use super::metrics::{Metrics, RequestLabels};
+use super::errors::{Failure, error_response, json_response};
+use super::logging::log_review;
+use super::metrics::{Metrics, RequestResult};
+use super::state::{App, Health, Limits};
 use crate::admission::{self, Endpoint, Reviewed};
-use crate::policy::{Policy, Severity};
-
-/// Limits applied to every webhook request.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Largest request body accepted (413 above).
-    pub max_body_bytes: usize,
-    /// Deadline when the request carries no `?timeout=`.
-    pub default_timeout: Duration,
-    /// Upper bound of a `?timeout=` deadline.
-    pub max_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_body_bytes: 3 * 1024 * 1024,
-            // The API server's default webhook timeout, and its maximum
-            // (k8s.io/api admissionregistration/v1 `timeoutSeconds`: 1 to 30, default 10).
-            default_timeout: Duration::from_secs(10),
-            max_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Readiness: ready once the certificate is loaded and the policy compiled, not while draining.
-#[derive(Debug, Default)]
-pub struct Health {
-    ready: AtomicBool,
-    draining: AtomicBool,
-}
-
-impl Health {
-    /// Marks the server ready.
-    pub fn set_ready(&self) {
-        self.ready.store(true, Ordering::SeqCst);
-    }
-    /// Marks the server draining: `/readyz` fails from now on.
-    pub fn set_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-    }
-    /// Whether `/readyz` succeeds.
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst) && !self.draining.load(Ordering::SeqCst)
-    }
-}
-
-/// What the handlers share.
-pub struct App {
-    /// The loaded configuration.
-    pub policy: Policy,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// Body and time limits.
-    pub limits: Limits,
-    /// Bounds the reviews answered at once; others wait within their deadline.
-    pub in_flight: Semaphore,
-    /// Readiness.
-    pub health: Arc<Health>,
-}
+use crate::policy::Severity;
 
 /// The webhook router: `POST /validate`, `POST /mutate`; 405 for other methods there, 404
 /// elsewhere; a panic becomes a 500 and a log line.
@@ -138,30 +81,6 @@ pub fn probe_router(metrics: Arc<Metrics>, health: Arc<Health>) -> Router {
         .fallback(not_found)
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
-fn error_response(status: StatusCode, message: &str) -> Response {
-    let reason = match status {
-        StatusCode::BAD_REQUEST => "BadRequest",
-        StatusCode::NOT_FOUND => "NotFound",
-        StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "RequestEntityTooLarge",
-        StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
-        StatusCode::GATEWAY_TIMEOUT => "Timeout",
-        _ => "InternalError",
-    };
-    let body = admission::error_status(status.as_u16(), reason, message);
-    json_response(status, serde_json::to_vec(&body).unwrap_or_default())
-}
-
 async fn not_found(req: Request) -> Response {
     error_response(
         StatusCode::NOT_FOUND,
@@ -199,40 +118,29 @@ fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response 
     )
 }
 
-/// Parses a Go `time.Duration` string as client-go writes the `timeout` query parameter
-/// (`k8s.io/client-go/rest/request.go`, `(*Request).URL`: `r.timeout.String()`), such as
-/// `10s`, `1m0s`, `1.5s` or `500ms`.
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    if rest.is_empty() || rest.starts_with('-') {
+/// The longest `?timeout=` text read, and the largest number in it: far beyond the
+/// API server's 30 s limit, and small enough that the sum cannot overflow a duration.
+const MAX_TIMEOUT_TEXT: usize = 32;
+const MAX_TIMEOUT_NUMBER: f64 = 1e9;
+
+/// A `?timeout=` value: a Go `time.Duration` as client-go writes it
+/// (`k8s.io/client-go/rest/request.go`, `(*Request).URL`: `r.timeout.String()`, such as
+/// `10s` or `1m0s`), parsed by kube-core's `Duration`. A negative or zero one is refused.
+fn parse_timeout(v: &str) -> Option<Duration> {
+    // kube-core's parser panics on a duration too large for `std::time::Duration`; no
+    // real deadline comes near the bounds checked first.
+    let numbers_small = v
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|n| !n.is_empty())
+        .all(|n| n.parse::<f64>().is_ok_and(|x| x < MAX_TIMEOUT_NUMBER));
+    if v.is_empty() || v.len() > MAX_TIMEOUT_TEXT || !numbers_small {
         return None;
     }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * scale;
+    let d: kube::core::Duration = v.parse().ok()?;
+    if d.is_negative() {
+        return None;
     }
-    Duration::try_from_secs_f64(total).ok()
+    Some(d.into())
 }
 
 /// The deadline of a request: its `timeout` query parameter, capped, or the default.
@@ -243,50 +151,12 @@ fn deadline(query: Option<&str>, limits: &Limits) -> Result<Duration, String> {
         .find_map(|pair| pair.strip_prefix("timeout="));
     match value {
         None => Ok(limits.default_timeout),
-        Some(v) => match parse_go_duration(v) {
+        Some(v) => match parse_timeout(v) {
             Some(d) if !d.is_zero() => Ok(d.min(limits.max_timeout)),
             _ => Err(format!(
                 "query parameter timeout={v:?} is not a positive duration such as 10s"
             )),
         },
-    }
-}
-
-enum Failure {
-    BadRequest(String),
-    TooLarge(usize),
-    Timeout(Duration),
-    Overloaded,
-}
-
-impl Failure {
-    fn result(&self) -> &'static str {
-        match self {
-            Failure::BadRequest(_) => "bad_request",
-            Failure::TooLarge(_) => "too_large",
-            Failure::Timeout(_) => "timeout",
-            Failure::Overloaded => "overloaded",
-        }
-    }
-
-    fn response(&self) -> Response {
-        match self {
-            Failure::BadRequest(m) => error_response(StatusCode::BAD_REQUEST, m),
-            Failure::TooLarge(limit) => error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "request body is larger than the limit of {limit} bytes (--max-body-bytes)"
-                ),
-            ),
-            Failure::Timeout(d) => error_response(
-                StatusCode::GATEWAY_TIMEOUT,
-                &format!("the review was not answered within its deadline of {d:?}"),
-            ),
-            Failure::Overloaded => error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is shutting down",
-            ),
-        }
     }
 }
 
@@ -306,17 +176,9 @@ async fn read_and_review(app: &App, endpoint: Endpoint, body: Body) -> Result<Re
         .map_err(|e| Failure::BadRequest(e.to_string()))
 }
 
-fn endpoint_name(endpoint: Endpoint) -> &'static str {
-    match endpoint {
-        Endpoint::Validate => "validate",
-        Endpoint::Mutate => "mutate",
-    }
-}
-
 async fn review(app: Arc<App>, endpoint: Endpoint, req: Request) -> Response {
     let start = Instant::now();
     let _in_flight = app.metrics.in_flight();
-    let name = endpoint_name(endpoint);
     let result = async {
         let deadline = deadline(req.uri().query(), &app.limits).map_err(Failure::BadRequest)?;
         let declared = req
@@ -336,62 +198,41 @@ async fn review(app: Arc<App>, endpoint: Endpoint, req: Request) -> Response {
     match result {
         Ok(reviewed) => {
             let body = serde_json::to_vec(&reviewed.response).unwrap_or_default();
-            log_review(name, &reviewed, body.len(), elapsed);
-            count_review(&app.metrics, name, &reviewed, elapsed);
+            log_review(endpoint, &reviewed, body.len(), elapsed);
+            count_review(&app.metrics, endpoint, &reviewed, elapsed);
             json_response(StatusCode::OK, body)
         }
         Err(failure) => {
             tracing::warn!(
-                endpoint = name,
-                status = failure.response().status().as_u16(),
-                error = %match &failure {
-                    Failure::BadRequest(m) => m.clone(),
-                    _ => failure.result().to_string(),
-                },
+                endpoint = endpoint.as_str(),
+                status = failure.status().as_u16(),
+                error = %failure.message(),
                 latency_us = elapsed.as_micros() as u64,
                 "review refused"
             );
-            app.metrics.request(
-                &RequestLabels {
-                    endpoint: name,
-                    operation: "unknown",
-                    result: failure.result(),
-                },
-                elapsed.as_secs_f64(),
-            );
+            app.metrics
+                .request(endpoint, None, failure.result(), elapsed.as_secs_f64());
             failure.response()
         }
     }
 }
 
-fn operation_name(op: &kube::core::admission::Operation) -> &'static str {
-    use kube::core::admission::Operation;
-    match op {
-        Operation::Create => "CREATE",
-        Operation::Update => "UPDATE",
-        Operation::Delete => "DELETE",
-        Operation::Connect => "CONNECT",
-    }
-}
-
-fn result_name(reviewed: &Reviewed) -> &'static str {
+fn result_of(reviewed: &Reviewed) -> RequestResult {
     let r = &reviewed.response.response;
     if !r.allowed {
-        "denied"
+        RequestResult::Denied
     } else if r.patch.is_some() {
-        "patched"
+        RequestResult::Patched
     } else {
-        "allowed"
+        RequestResult::Allowed
     }
 }
 
-fn count_review(metrics: &Metrics, endpoint: &'static str, reviewed: &Reviewed, elapsed: Duration) {
+fn count_review(metrics: &Metrics, endpoint: Endpoint, reviewed: &Reviewed, elapsed: Duration) {
     metrics.request(
-        &RequestLabels {
-            endpoint,
-            operation: operation_name(&reviewed.request.operation),
-            result: result_name(reviewed),
-        },
+        endpoint,
+        Some(&reviewed.request.operation),
+        result_of(reviewed),
         elapsed.as_secs_f64(),
     );
     if !reviewed.response.response.allowed {
@@ -409,39 +250,6 @@ fn count_review(metrics: &Metrics, endpoint: &'static str, reviewed: &Reviewed, 
     }
 }
 
-/// One line per review; never the object.
-fn log_review(
-    endpoint: &'static str,
-    reviewed: &Reviewed,
-    response_bytes: usize,
-    elapsed: Duration,
-) {
-    let req = &reviewed.request;
-    let rules = reviewed
-        .outcome
-        .rules
-        .iter()
-        .map(|(r, _)| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",");
-    tracing::info!(
-        target: super::REVIEW_TARGET,
-        uid = %req.uid,
-        endpoint,
-        kind = %format_args!("{}/{}", req.kind.group, req.kind.kind),
-        namespace = req.namespace.as_deref().unwrap_or(""),
-        name = %req.name,
-        operation = operation_name(&req.operation),
-        allowed = reviewed.response.response.allowed,
-        checked = reviewed.outcome.checked,
-        rules = %rules,
-        patch_ops = reviewed.outcome.patch_operations,
-        response_bytes,
-        latency_us = elapsed.as_micros() as u64,
-        "review"
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +257,12 @@ mod tests {
     #[test]
     fn go_durations() {
         let rows: &[(&str, Option<f64>, &str)] = &[
+            (
+                "99999999999999999999h",
+                None,
+                "a number too large for a duration is refused, not a panic",
+            ),
+            ("+10s", Some(10.0), "a plus sign"),
             ("10s", Some(10.0), "what the API server sends by default"),
             ("1m0s", Some(60.0), "Go prints a minute this way"),
             ("1.5s", Some(1.5), "fractions"),
@@ -456,7 +270,11 @@ mod tests {
             ("1h2m3s", Some(3723.0), "every unit at once"),
             ("250us", Some(0.000_25), "microseconds, ASCII"),
             ("250µs", Some(0.000_25), "microseconds, as Go prints them"),
-            ("0", Some(0.0), "bare zero"),
+            (
+                "0",
+                Some(0.0),
+                "bare zero (refused by deadline as not positive)",
+            ),
             ("", None, "empty"),
             ("10", None, "a number needs a unit"),
             ("-1s", None, "negative"),
@@ -464,7 +282,7 @@ mod tests {
             ("s", None, "unit without number"),
         ];
         for (input, want, why) in rows {
-            let got = parse_go_duration(input).map(|d| d.as_secs_f64());
+            let got = parse_timeout(input).map(|d| d.as_secs_f64());
             match (got, want) {
                 (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{input}: {why}: {g}"),
                 (None, None) => {}
