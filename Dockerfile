@@ -9,15 +9,15 @@ RUN mkdir -p src benches \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
  && echo 'fn main() {}' > benches/engine.rs \
- && cargo build --release --locked --bin dsguard || true
+ && cargo build --profile dist --locked --bin dsguard || true
 COPY src ./src
 RUN touch src/main.rs src/lib.rs \
- && cargo build --release --locked --bin dsguard \
- && strip target/release/dsguard
+ && cargo build --profile dist --locked --bin dsguard \
+ && strip target/dist/dsguard
 
 # glibc, CA certificates, /etc/passwd with nonroot (65532); no shell.
 FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=build /src/target/release/dsguard /usr/local/bin/dsguard
+COPY --from=build /src/target/dist/dsguard /usr/local/bin/dsguard
 USER 65532:65532
 EXPOSE 8443 8080
 ENTRYPOINT ["/usr/local/bin/dsguard"]

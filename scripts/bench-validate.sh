@@ -13,8 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 PEER_N=${PEER_N:-1000}
-cargo build --release --quiet
-BIN=$PWD/target/release/dsguard
+cargo build --profile dist --quiet
+BIN=$PWD/target/dist/dsguard
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -42,8 +42,8 @@ for tool in h2load taskset curl python3; do
   command -v $tool >/dev/null || { echo "missing $tool (apt-get install nghttp2-client util-linux curl)" >&2; exit 2; }
 done
 
-cargo build --release --quiet
-DSGUARD=$TARGET/release/dsguard
+cargo build --profile dist --quiet
+DSGUARD=$TARGET/dist/dsguard
 LIMIT=""
 if [[ -f $LIMIT_DIR/Cargo.toml ]]; then
   CARGO_TARGET_DIR=$TARGET/tools cargo build --release --quiet --manifest-path "$LIMIT_DIR/Cargo.toml"
