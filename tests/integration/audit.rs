@@ -308,9 +308,9 @@ struct Env {
 fn env(items: Vec<Value>) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let certs = dir.path().join("certs");
-    crate::serve::make_certs(&certs);
+    crate::serve_support::make_certs(&certs);
     let other = dir.path().join("other");
-    crate::serve::make_certs(&other);
+    crate::serve_support::make_certs(&other);
     let (addr, api) = start_fake_api(items, &certs);
     let kubeconfig = kubeconfig(dir.path(), addr, &certs, &other.join("ca.crt"));
     Env {

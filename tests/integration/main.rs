@@ -9,6 +9,7 @@ mod kubectl;
 mod manifests;
 mod props;
 mod serve;
+mod serve_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
