@@ -46,12 +46,12 @@ pub struct AuditOptions {
 pub struct AuditError(pub String);
 
 /// Where the connection goes, for messages.
-struct Target {
-    url: String,
-    context: String,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) context: String,
 }
 
-async fn connect(o: &AuditOptions) -> Result<(Client, Target), AuditError> {
+pub(crate) async fn connect(o: &AuditOptions) -> Result<(Client, Target), AuditError> {
     use kube::config::KubeconfigError as K;
     let options = KubeConfigOptions {
         context: o.context.clone(),
@@ -113,7 +113,7 @@ async fn connect(o: &AuditOptions) -> Result<(Client, Target), AuditError> {
 }
 
 /// The message for a failed list request.
-fn list_error(e: kube::Error, o: &AuditOptions, target: &Target) -> AuditError {
+pub(crate) fn list_error(e: kube::Error, o: &AuditOptions, target: &Target) -> AuditError {
     let scope = match &o.namespace {
         Some(ns) => format!("in namespace {ns:?}"),
         None => "cluster-wide (all namespaces)".to_string(),
@@ -250,6 +250,42 @@ pub async fn run<W: std::io::Write>(
         reporter.text_line(&line).map_err(io)?;
     }
     Ok(())
+}
+
+/// Lists the DaemonSets of each namespace (one list call per namespace, in pages), as JSON;
+/// with the context name for messages. For `validate --previous cluster`.
+pub(crate) async fn list_daemonsets(
+    o: &AuditOptions,
+    namespaces: &[String],
+) -> Result<(String, Vec<Value>), AuditError> {
+    let (client, target) = connect(o).await?;
+    let mut out = Vec::new();
+    for ns in namespaces {
+        let api: Api<DaemonSet> = Api::namespaced(client.clone(), ns);
+        let scoped = AuditOptions {
+            namespace: Some(ns.clone()),
+            ..o.clone()
+        };
+        let mut params = ListParams::default().limit(o.page_size.max(1));
+        loop {
+            let page = api
+                .list(&params)
+                .await
+                .map_err(|e| list_error(e, &scoped, &target))?;
+            let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+            for ds in page.items {
+                out.push(
+                    serde_json::to_value(&ds)
+                        .map_err(|e| AuditError(format!("cannot read a DaemonSet: {e}")))?,
+                );
+            }
+            match next {
+                Some(token) => params = params.continue_token(&token),
+                None => break,
+            }
+        }
+    }
+    Ok((target.context, out))
 }
 
 /// The audit of one live DaemonSet (as JSON): what `validate` says, the rollout, and the

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::manifest::{Entry, Object};
 use crate::policy::{self, Checks, MutateMode, Node, Policy, RuleId, Severity, Violation};
+use crate::previous::Previous;
 use crate::report::{DocResult, Located, Status};
 use crate::yaml::LineIndex;
 
@@ -161,8 +162,14 @@ pub fn unreadable(file: &str, document: usize, line: usize, message: String) -> 
     r
 }
 
-/// Checks one manifest entry as `dsguard validate` does.
-pub fn validate_entry(file: &str, entry: &Entry, policy: &Policy) -> DocResult {
+/// Checks one manifest entry as `dsguard validate` does; with `previous`, a DaemonSet that
+/// has a previous version is checked as its UPDATE would be.
+pub fn validate_entry(
+    file: &str,
+    entry: &Entry,
+    policy: &Policy,
+    previous: Option<&Previous>,
+) -> DocResult {
     match &entry.content {
         Err(e) => unreadable(file, entry.document, entry.line, e.to_string()),
         Ok(obj) => validate_object(
@@ -174,13 +181,19 @@ pub fn validate_entry(file: &str, entry: &Entry, policy: &Policy) -> DocResult {
             },
             obj,
             policy,
+            previous.and_then(|p| p.get(&obj.value)),
         ),
     }
 }
 
-/// Checks one object read from text.
-pub fn validate_object(source: &Source, obj: &Object, policy: &Policy) -> DocResult {
+/// Checks one object read from text, against its previous version when there is one.
+pub fn validate_object(
+    source: &Source,
+    obj: &Object,
+    policy: &Policy,
+    previous: Option<&Value>,
+) -> DocResult {
     let identity = Identity::of(&Node::from(&obj.value));
-    let verdict = verdict_value(&obj.value, None, policy, Checks::OFFLINE);
+    let verdict = verdict_value(&obj.value, previous, policy, Checks::OFFLINE);
     result(source, identity, verdict)
 }

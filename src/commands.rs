@@ -8,6 +8,7 @@ use crate::admission::{self, Endpoint};
 use crate::check;
 use crate::manifest::{self, Input};
 use crate::policy::{MutateMode, Node, Policy};
+use crate::previous::Previous;
 use crate::report::mutate::{MutateFormat, MutateWriter, MutatedDoc};
 use crate::report::{Format, Reporter, Summary};
 
@@ -19,10 +20,12 @@ pub enum CommandError {
     Output(#[from] std::io::Error),
 }
 
-/// `dsguard validate`: every document of every input through the engine.
+/// `dsguard validate`: every document of every input through the engine; with
+/// `previous`, each DaemonSet against its previous version.
 pub fn validate<W: Write>(
     inputs: &[Input],
     policy: &Policy,
+    previous: Option<&Previous>,
     format: Format,
     color: bool,
     out: W,
@@ -32,7 +35,7 @@ pub fn validate<W: Write>(
         let name = input.name();
         reporter.count_file();
         for entry in &manifest::read_entries(input) {
-            reporter.add(check::validate_entry(&name, entry, policy))?;
+            reporter.add(check::validate_entry(&name, entry, policy, previous))?;
         }
     }
     Ok(reporter.finish()?)

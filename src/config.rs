@@ -12,6 +12,11 @@
 //!   resources-missing: off
 //! exemptNamespaces: [kube-system]
 //! exemptAnnotation: dsguard.io/exempt
+//! volatileLabelKeys:           # selector labels that change each release; replaces the default list
+//! - helm.sh/chart
+//! - app.kubernetes.io/version
+//! - chart
+//! - version
 //! ```
 
 use std::collections::BTreeMap;
@@ -42,6 +47,7 @@ struct ConfigFile {
     rules: Option<serde_json::Map<String, serde_json::Value>>,
     exempt_namespaces: Option<Vec<String>>,
     exempt_annotation: Option<String>,
+    volatile_label_keys: Option<Vec<String>>,
 }
 
 /// The embedded defaults, as a configuration file would write them.
@@ -55,6 +61,7 @@ nodeSelector:
 rules: {}
 exemptNamespaces: []
 exemptAnnotation: dsguard.io/exempt
+volatileLabelKeys: [helm.sh/chart, app.kubernetes.io/version, chart, version]
 ";
 
 /// Reads a configuration file; `None` gives the embedded defaults.
@@ -171,6 +178,17 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
     }
     if let Some(a) = cfg.exempt_annotation {
         policy.exempt_annotation = a;
+    }
+    if let Some(keys) = cfg.volatile_label_keys {
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(p) = crate::policy::label_problems(k, "").first() {
+                return Err(err(
+                    line_at("volatileLabelKeys", &i.to_string()),
+                    format!("key `volatileLabelKeys[{i}]`: {k:?} is not a label key: {p}"),
+                ));
+            }
+        }
+        policy.volatile_label_keys = keys;
     }
     Ok(policy)
 }

@@ -32,6 +32,8 @@ pub mod commands;
 pub mod config;
 pub mod manifest;
 pub mod policy;
+pub mod previous;
 pub mod report;
 pub mod server;
 pub mod yaml;
+pub mod yaml_edit;

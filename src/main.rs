@@ -17,6 +17,7 @@ use dsguard::commands::{self, ReviewOutput};
 use dsguard::config;
 use dsguard::manifest;
 use dsguard::policy::Policy;
+use dsguard::previous::{self, PreviousSource};
 use dsguard::report::mutate::MutateFormat;
 use dsguard::report::{Format, Reporter};
 use dsguard::server::tls::TlsPaths;
@@ -48,16 +49,7 @@ struct ConfigArg {
 #[derive(Subcommand)]
 enum Command {
     /// Check manifests offline, with the API server's messages and the policy rules.
-    Validate {
-        #[command(flatten)]
-        config: ConfigArg,
-        /// Output format.
-        #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
-        output: OutputArg,
-        /// Files, directories (searched for *.yaml, *.yml, *.json), or - for stdin.
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<String>,
-    },
+    Validate(Box<ValidateArgs>),
     /// Print manifests with Deployment leftovers removed and default tolerations and nodeSelector added.
     Mutate {
         #[command(flatten)]
@@ -92,15 +84,66 @@ enum Command {
 }
 
 #[derive(clap::Args)]
-struct AuditArgs {
+struct ValidateArgs {
     #[command(flatten)]
     config: ConfigArg,
+    /// Output format.
+    #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
+    output: OutputArg,
+    /// Check each DaemonSet as an update of its previous version: a file or directory of the
+    /// old manifests, git:REV (the same paths at a git revision), or cluster (the live objects).
+    #[arg(long, env = "DSGUARD_PREVIOUS", value_name = "SOURCE")]
+    previous: Option<String>,
+    /// Namespace of manifests that name none (for matching previous versions), as kubectl -n.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    namespace: String,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// Files, directories (searched for *.yaml, *.yml, *.json), or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+}
+
+/// How to reach a cluster (audit, and validate --previous cluster).
+#[derive(clap::Args)]
+struct ClusterArgs {
     /// Kubeconfig file; otherwise KUBECONFIG, ~/.kube/config, or the pod's service account.
     #[arg(long, value_name = "FILE")]
     kubeconfig: Option<PathBuf>,
     /// Kubeconfig context; otherwise the current context.
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
+    /// Seconds to wait for the API server to connect and to answer each request.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    request_timeout: f64,
+    /// Objects asked for per list request (limit/continue paging).
+    #[arg(long, default_value_t = 500)]
+    page_size: u32,
+}
+
+impl ClusterArgs {
+    fn options(
+        &self,
+        namespace: Option<String>,
+        selector: Option<String>,
+    ) -> Result<AuditOptions, String> {
+        Ok(AuditOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace,
+            selector,
+            page_size: self.page_size,
+            timeout: seconds("request-timeout", self.request_timeout)?,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    #[command(flatten)]
+    cluster: ClusterArgs,
     /// Only this namespace (default: all namespaces).
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     namespace: Option<String>,
@@ -110,12 +153,6 @@ struct AuditArgs {
     /// Output format.
     #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
     output: OutputArg,
-    /// DaemonSets asked for per request (limit/continue paging).
-    #[arg(long, default_value_t = 500)]
-    page_size: u32,
-    /// Seconds to wait for the API server to connect and to answer each request.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-    request_timeout: f64,
 }
 
 #[derive(clap::Args)]
@@ -292,18 +329,7 @@ fn load_policy(c: &ConfigArg) -> Result<Policy, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Validate {
-            config,
-            output,
-            paths,
-        } => {
-            let policy = load_policy(&config)?;
-            let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
-            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let summary = commands::validate(&inputs, &policy, output.into(), color(), stdout)
-                .map_err(|e| e.to_string())?;
-            Ok(ExitCode::from(u8::from(summary.failed > 0)))
-        }
+        Command::Validate(args) => validate(*args),
         Command::Mutate {
             config,
             output,
@@ -337,16 +363,38 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
+    let policy = load_policy(&args.config)?;
+    let inputs = manifest::expand_paths(&args.paths).map_err(|e| e.to_string())?;
+    let previous = match &args.previous {
+        None => None,
+        Some(source) => Some(
+            previous::load(
+                &PreviousSource::parse(source),
+                &args.paths,
+                &inputs,
+                &args.namespace,
+                &args.cluster.options(None, None)?,
+            )
+            .map_err(|e| e.to_string())?,
+        ),
+    };
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let summary = commands::validate(
+        &inputs,
+        &policy,
+        previous.as_ref(),
+        args.output.into(),
+        color(),
+        stdout,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(ExitCode::from(u8::from(summary.failed > 0)))
+}
+
 fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     let policy = load_policy(&args.config)?;
-    let options = AuditOptions {
-        kubeconfig: args.kubeconfig,
-        context: args.context,
-        namespace: args.namespace,
-        selector: args.selector,
-        page_size: args.page_size,
-        timeout: seconds("request-timeout", args.request_timeout)?,
-    };
+    let options = args.cluster.options(args.namespace, args.selector)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -26,6 +26,7 @@ mod schema;
 mod settings;
 #[cfg(test)]
 mod tests;
+mod upgrade;
 pub mod view;
 
 use serde_json::Value;
@@ -35,7 +36,7 @@ pub use meta::label_problems;
 pub use mutate::MutateMode;
 pub use path::{FieldPath, escape_token};
 pub use rules::{RuleId, Severity};
-pub use settings::{DEFAULT_EXEMPT_ANNOTATION, Policy, Toleration};
+pub use settings::{DEFAULT_EXEMPT_ANNOTATION, DEFAULT_VOLATILE_LABEL_KEYS, Policy, Toleration};
 pub use view::Node;
 
 use finding::Findings;
@@ -71,7 +72,7 @@ pub fn validate(
         schema::check(obj, &mut out);
     }
     let old = old.map(Node::from);
-    engine(&Node::from(obj), old.as_ref(), checks, &mut out);
+    engine(&Node::from(obj), old.as_ref(), policy, checks, &mut out);
     apply_severities(out, policy)
 }
 
@@ -84,13 +85,17 @@ pub fn validate_node(
     checks: Checks,
 ) -> Vec<Violation> {
     let mut out = Findings::default();
-    engine(obj, old, checks, &mut out);
+    engine(obj, old, policy, checks, &mut out);
     apply_severities(out, policy)
 }
 
-fn engine(obj: &Node, old: Option<&Node>, checks: Checks, out: &mut Findings) {
+fn engine(obj: &Node, old: Option<&Node>, policy: &Policy, checks: Checks, out: &mut Findings) {
     daemonset::check(obj, old, checks, out);
     practices::check(obj, out);
+    upgrade::volatile_selector_labels(obj, policy, out);
+    if let Some(old) = old {
+        upgrade::previous_selector(obj, old, out);
+    }
 }
 
 /// The patch that fixes `obj` (see [`mutate::mutate`]).

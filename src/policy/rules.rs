@@ -128,6 +128,12 @@ rules! {
     SelectorImmutable = "selector-immutable", Error,
         "spec.selector changed on UPDATE.",
         "The selector of an apps/v1 DaemonSet is immutable. Keep the old selector, or delete and recreate the DaemonSet (kubectl delete --cascade=orphan keeps its pods running).";
+    SelectorVolatileLabel = "selector-volatile-label", Warning,
+        "spec.selector holds a label that changes from release to release (a chart or version label).",
+        "spec.selector is immutable: the next release that changes the label fails with `field is immutable`, and the fix is to delete the DaemonSet with --cascade=orphan and create it again. Keep only stable identifying labels (app.kubernetes.io/name, app.kubernetes.io/instance) in the selector; put version labels on the pod template only.";
+    PreviousSelectorMismatch = "previous-selector-mismatch", Warning,
+        "The pod template's labels no longer match the previous version's selector (validate --previous, and UPDATE).",
+        "The update is refused while the selector changes, and if it went through, the old selector would no longer own the new pods. Keep the template labels the old selector selects.";
     LabelInvalid = "label-invalid", Error,
         "A label key or value is not valid label syntax.",
         "Keys are [prefix/]name, name at most 63 characters of alphanumerics, '-', '_' or '.'; values at most 63 such characters, starting and ending alphanumeric.";
@@ -184,6 +190,6 @@ mod tests {
             let back: RuleId = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *rule);
         }
-        assert_eq!(RuleId::ALL.len(), 22);
+        assert_eq!(RuleId::ALL.len(), 24);
     }
 }

@@ -42,7 +42,18 @@ pub struct Policy {
     pub exempt_namespaces: Vec<String>,
     /// An annotation that, set to `"true"` on a DaemonSet, exempts it.
     pub exempt_annotation: String,
+    /// Label keys whose values change from release to release (`selector-volatile-label`).
+    pub volatile_label_keys: Vec<String>,
 }
+
+/// The label keys `selector-volatile-label` looks for unless the configuration names others:
+/// what Helm charts and the recommended labels put on every object.
+pub const DEFAULT_VOLATILE_LABEL_KEYS: [&str; 4] = [
+    "helm.sh/chart",
+    "app.kubernetes.io/version",
+    "chart",
+    "version",
+];
 
 /// The annotation that exempts an object unless the configuration names another.
 pub const DEFAULT_EXEMPT_ANNOTATION: &str = "dsguard.io/exempt";
@@ -61,6 +72,7 @@ impl Default for Policy {
             severities: BTreeMap::new(),
             exempt_namespaces: Vec::new(),
             exempt_annotation: DEFAULT_EXEMPT_ANNOTATION.into(),
+            volatile_label_keys: DEFAULT_VOLATILE_LABEL_KEYS.map(String::from).to_vec(),
         }
     }
 }

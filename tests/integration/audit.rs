@@ -223,7 +223,7 @@ fn healthy(nodes: i64) -> Value {
            "numberMisscheduled": 0, "numberReady": nodes, "observedGeneration": 2, "updatedNumberScheduled": nodes})
 }
 
-fn example(name: &str) -> Value {
+pub(crate) fn example(name: &str) -> Value {
     let bytes = std::fs::read(root().join(format!("examples/{name}.yaml"))).unwrap();
     dsguard::manifest::read_documents(&bytes)
         .into_iter()
@@ -299,13 +299,13 @@ fn kubeconfig(dir: &Path, addr: SocketAddr, certs: &Path, other_ca: &Path) -> Pa
     path
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) kubeconfig: PathBuf,
     api: Arc<FakeApi>,
 }
 
-fn env(items: Vec<Value>) -> Env {
+pub(crate) fn env(items: Vec<Value>) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let certs = dir.path().join("certs");
     crate::serve_support::make_certs(&certs);
@@ -326,7 +326,7 @@ impl Env {
         args.extend(extra);
         dsguard(&args, None)
     }
-    fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         std::mem::take(&mut *self.api.requests.lock().unwrap())
     }
 }

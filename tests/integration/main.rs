@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod kubectl;
 mod manifests;
+mod previous;
 mod props;
 mod serve;
 mod serve_support;
