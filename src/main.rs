@@ -180,9 +180,14 @@ struct ServeArgs {
     /// Least severe level logged: error, warn, info (one line per review), debug, trace.
     #[arg(long, env = "DSGUARD_LOG_LEVEL", default_value = "info")]
     log_level: tracing::Level,
-    /// Largest request body accepted; larger ones get 413.
-    #[arg(long, env = "DSGUARD_MAX_BODY_BYTES", default_value_t = 3 * 1024 * 1024)]
+    /// Largest request body accepted; larger ones get 413. The default admits the largest
+    /// UPDATE review an API server sends (two objects of up to 3 MiB, written as JSON).
+    #[arg(long, env = "DSGUARD_MAX_BODY_BYTES", default_value_t = dsguard::server::state::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Body bytes held at once across all requests; a review that finds no room within a
+    /// second gets 429. Bounds the server's memory under a flood of large reviews.
+    #[arg(long, env = "DSGUARD_MAX_BODY_BYTES_IN_FLIGHT", default_value_t = 4 * dsguard::server::state::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes_in_flight: usize,
     /// Most connections open at once on the TLS port; more are closed at once.
     #[arg(long, env = "DSGUARD_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
@@ -424,7 +429,12 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         client_ca: args.client_ca,
     };
     let mut options = ServeOptions::new(args.listen, args.probe_listen, tls);
-    options.limits.max_body_bytes = args.max_body_bytes;
+    options.limits.max_body_bytes = args.max_body_bytes.max(1);
+    // A budget smaller than one body would refuse that body forever.
+    options.limits.max_body_bytes_in_flight = args
+        .max_body_bytes_in_flight
+        .max(options.limits.max_body_bytes);
+    options.limits.drain_bytes = options.limits.max_body_bytes.saturating_mul(4);
     options.max_connections = args.max_connections.max(1);
     options.max_in_flight = args.max_in_flight.max(1);
     options.drain_delay = seconds("drain-delay", args.drain_delay)?;

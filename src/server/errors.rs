@@ -21,6 +21,8 @@ pub(crate) enum Failure {
     Timeout(Duration),
     /// 503: shutting down.
     Overloaded,
+    /// 429: the budget of body bytes in flight stayed full.
+    Busy,
 }
 
 impl Failure {
@@ -30,8 +32,14 @@ impl Failure {
             Failure::BadRequest(_) => RequestResult::BadRequest,
             Failure::TooLarge(_) => RequestResult::TooLarge,
             Failure::Timeout(_) => RequestResult::Timeout,
-            Failure::Overloaded => RequestResult::Overloaded,
+            Failure::Overloaded | Failure::Busy => RequestResult::Overloaded,
         }
+    }
+
+    /// Whether the request body may still be unread when this is answered (then it is read
+    /// and discarded first, so that the client gets the answer; see `handlers::drain`).
+    pub(crate) fn unread_body(&self) -> bool {
+        !matches!(self, Failure::Timeout(_))
     }
 
     /// The HTTP status.
@@ -41,6 +49,7 @@ impl Failure {
             Failure::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Failure::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Failure::Busy => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -55,6 +64,7 @@ impl Failure {
                 format!("the review was not answered within its deadline of {d:?}")
             }
             Failure::Overloaded => "the server is shutting down".into(),
+            Failure::Busy => "too many large reviews at once: the budget of body bytes in flight (--max-body-bytes-in-flight) stayed full; retry".into(),
         }
     }
 

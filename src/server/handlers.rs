@@ -11,7 +11,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::Bytes;
+use http_body_util::BodyExt;
 
 use super::errors::{Failure, error_response, json_response};
 use super::logging::log_review;
@@ -78,31 +79,63 @@ pub fn probe_router(metrics: Arc<Metrics>, health: Arc<Health>) -> Router {
                 }
             }),
         )
-        .fallback(not_found)
+        .fallback(|req: Request| async move {
+            error_response(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "no route {}; this port serves /healthz, /readyz and /metrics",
+                    req.uri().path()
+                ),
+            )
+        })
 }
 
-async fn not_found(req: Request) -> Response {
-    error_response(
-        StatusCode::NOT_FOUND,
-        &format!(
-            "no route {}; the webhook serves POST /validate and POST /mutate",
-            req.uri().path()
-        ),
-    )
-}
-
-async fn method_not_allowed(req: Request) -> Response {
-    let mut resp = error_response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!(
-            "{} {}: only POST is served here",
-            req.method(),
-            req.uri().path()
-        ),
+async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
+    let message = format!(
+        "no route {}; the webhook serves POST /validate and POST /mutate",
+        req.uri().path()
     );
+    drain(req.into_body(), &app.limits).await;
+    error_response(StatusCode::NOT_FOUND, &message)
+}
+
+async fn method_not_allowed(State(app): State<Arc<App>>, req: Request) -> Response {
+    let message = format!(
+        "{} {}: only POST is served here",
+        req.method(),
+        req.uri().path()
+    );
+    drain(req.into_body(), &app.limits).await;
+    let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, &message);
     resp.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST"));
     resp
+}
+
+/// Reads and discards what is left of a request body, up to `limits.drain_bytes` and
+/// `limits.drain_time`, before an early answer is sent.
+///
+/// Answering before the body is read lets hyper's HTTP/2 stream end in a `RST_STREAM`
+/// (`CANCEL` when the request body is dropped before the response is flushed), which
+/// clients such as curl and Go's `net/http` report as a stream error instead of the status
+/// the server chose; over HTTP/1.1 it costs the keep-alive connection. RFC 9113 §8.1 lets a
+/// server answer early; reading the rest first is what makes every client see the answer.
+/// A body larger than the bound is left unread (the client then sees a reset, as it would
+/// from any server that stops reading).
+async fn drain(mut body: Body, limits: &Limits) {
+    let mut left = limits.drain_bytes;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return };
+            if let Some(data) = frame.data_ref() {
+                if data.len() >= left {
+                    return;
+                }
+                left -= data.len();
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limits.drain_time, read).await;
 }
 
 fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -160,40 +193,124 @@ fn deadline(query: Option<&str>, limits: &Limits) -> Result<Duration, String> {
     }
 }
 
-async fn read_and_review(app: &App, endpoint: Endpoint, body: Body) -> Result<Reviewed, Failure> {
-    let _permit = app
-        .in_flight
-        .acquire()
-        .await
-        .map_err(|_| Failure::Overloaded)?;
+/// The `Content-Length` a request declares, if any.
+fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// What the parsed view of a body costs beyond the body itself, per JSON value: every
+/// value but the root starts after a `,`, `[`, `{` or `:` of the text, and costs a `Node`
+/// (32 bytes) and, in an object, a key (24 bytes). Counting those bytes bounds the memory a
+/// body can make the server build, whatever its shape (a body of `[{},{},…]` builds far
+/// more than one of long strings).
+const BYTES_PER_VALUE: usize = 64;
+
+fn structural_bytes(data: &[u8]) -> usize {
+    data.iter()
+        .filter(|b| matches!(b, b',' | b'[' | b'{' | b':'))
+        .count()
+}
+
+/// Reads a request body into memory, at most `limits.max_body_bytes`, taking from the
+/// budget of memory in flight (`app.body_budget`, in KiB) what the body and the view built
+/// from it will hold, as it arrives. The permits are held until the review is answered. A
+/// body that would wait for the budget longer than `limits.budget_wait` is refused (429):
+/// under a flood of large reviews some are answered and the rest refused quickly, and
+/// memory stays bounded by the budget.
+async fn read_body<'a>(
+    app: &'a App,
+    body: &mut Body,
+    declared: Option<u64>,
+) -> Result<(Bytes, Option<tokio::sync::SemaphorePermit<'a>>), Failure> {
     let max = app.limits.max_body_bytes;
-    let bytes = match Limited::new(body, max).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => return Err(Failure::TooLarge(max)),
-        Err(e) => return Err(Failure::BadRequest(format!("cannot read the body: {e}"))),
+    let mut held: Option<tokio::sync::SemaphorePermit<'a>> = None;
+    // A declared length is taken at once (and sizes the buffer); otherwise chunk by chunk.
+    let mut reserved = 0usize;
+    if let Some(n) = declared {
+        let n = usize::try_from(n).unwrap_or(usize::MAX).min(max);
+        take_budget(app, n, &mut held).await?;
+        reserved = n;
+    }
+    let mut buf = bytes::BytesMut::with_capacity(reserved);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Failure::BadRequest(format!("cannot read the body: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > max {
+            return Err(Failure::TooLarge(max));
+        }
+        let mut charge = structural_bytes(&data).saturating_mul(BYTES_PER_VALUE);
+        if buf.len() + data.len() > reserved {
+            charge += buf.len() + data.len() - reserved;
+            reserved = buf.len() + data.len();
+        }
+        take_budget(app, charge, &mut held).await?;
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), held))
+}
+
+/// Takes `n` bytes (rounded up to KiB) from the budget of body bytes in flight, waiting at
+/// most `limits.budget_wait`, and adds them to `held`.
+async fn take_budget<'a>(
+    app: &'a App,
+    n: usize,
+    held: &mut Option<tokio::sync::SemaphorePermit<'a>>,
+) -> Result<(), Failure> {
+    let want = u32::try_from(n.div_ceil(1024)).unwrap_or(u32::MAX);
+    if want == 0 {
+        return Ok(());
+    }
+    let permit = match app.body_budget.try_acquire_many(want) {
+        Ok(p) => p,
+        Err(_) => tokio::time::timeout(app.limits.budget_wait, app.body_budget.acquire_many(want))
+            .await
+            .map_err(|_| Failure::Busy)?
+            .map_err(|_| Failure::Overloaded)?,
     };
-    admission::review_bytes(&bytes, endpoint, &app.policy)
-        .map_err(|e| Failure::BadRequest(e.to_string()))
+    match held {
+        Some(h) => h.merge(permit),
+        None => *held = Some(permit),
+    }
+    Ok(())
+}
+
+/// Everything between the request and the review: deadline, size, budget, parse, answer.
+async fn answer(
+    app: &App,
+    endpoint: Endpoint,
+    parts: &axum::http::request::Parts,
+    body: &mut Body,
+) -> Result<Reviewed, Failure> {
+    let deadline = deadline(parts.uri.query(), &app.limits).map_err(Failure::BadRequest)?;
+    let declared = content_length(&parts.headers);
+    if declared.is_some_and(|n| n > app.limits.max_body_bytes as u64) {
+        return Err(Failure::TooLarge(app.limits.max_body_bytes));
+    }
+    let work = async {
+        let _permit = app
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Failure::Overloaded)?;
+        let (bytes, _budget) = read_body(app, body, declared).await?;
+        admission::review_bytes(&bytes, endpoint, &app.policy)
+            .map_err(|e| Failure::BadRequest(e.to_string()))
+    };
+    tokio::time::timeout(deadline, work)
+        .await
+        .unwrap_or(Err(Failure::Timeout(deadline)))
 }
 
 async fn review(app: Arc<App>, endpoint: Endpoint, req: Request) -> Response {
     let start = Instant::now();
     let _in_flight = app.metrics.in_flight();
-    let result = async {
-        let deadline = deadline(req.uri().query(), &app.limits).map_err(Failure::BadRequest)?;
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > app.limits.max_body_bytes as u64) {
-            return Err(Failure::TooLarge(app.limits.max_body_bytes));
-        }
-        tokio::time::timeout(deadline, read_and_review(&app, endpoint, req.into_body()))
-            .await
-            .unwrap_or(Err(Failure::Timeout(deadline)))
-    }
-    .await;
+    let (parts, mut body) = req.into_parts();
+    let result = answer(&app, endpoint, &parts, &mut body).await;
     let elapsed = start.elapsed();
     match result {
         Ok(reviewed) => {
@@ -212,6 +329,9 @@ async fn review(app: Arc<App>, endpoint: Endpoint, req: Request) -> Response {
             );
             app.metrics
                 .request(endpoint, None, failure.result(), elapsed.as_secs_f64());
+            if failure.unread_body() {
+                drain(body, &app.limits).await;
+            }
             failure.response()
         }
     }

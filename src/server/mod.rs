@@ -156,13 +156,13 @@ pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError
     let tls_addr = listener.local_addr().unwrap_or(options.listen);
     let probe_addr = probe_listener.local_addr().unwrap_or(options.probe_listen);
 
-    let app = Arc::new(App {
+    let app = Arc::new(App::new(
         policy,
-        metrics: metrics.clone(),
-        limits: options.limits,
-        in_flight: Semaphore::new(options.max_in_flight),
-        health: health.clone(),
-    });
+        metrics.clone(),
+        options.limits,
+        options.max_in_flight,
+        health.clone(),
+    ));
     let webhook = TowerToHyperService::new(handlers::webhook_router(app.clone()));
     let probes = TowerToHyperService::new(handlers::probe_router(metrics.clone(), health.clone()));
 

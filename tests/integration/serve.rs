@@ -712,3 +712,174 @@ fn start_up_errors_name_the_file_and_exit_2() {
         crate::err(&o)
     );
 }
+
+/// The Go client of tests/go/h2client, built by scripts/test-deps.sh.
+fn go_client() -> std::path::PathBuf {
+    let path = root().join("target/test-deps/h2client");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test-deps.sh (it needs Go: apt-get install golang-go)",
+        path.display()
+    );
+    path
+}
+
+/// Early answers (413 before the body is read, 404 on another path) reach curl and Go's
+/// net/http client over HTTP/2 and HTTP/1.1: the body is read and discarded before the
+/// answer, so the stream does not end in a reset the client reports as an error.
+#[test]
+fn early_answers_reach_curl_and_go_over_both_protocols() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &["--max-body-bytes", "3145728"]);
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, vec![b'a'; 4 * 1024 * 1024]).unwrap();
+    let ca = certs.join("ca.crt");
+    let base = format!("https://localhost:{}", server.tls.port());
+    for proto in ["--http2", "--http1.1"] {
+        for (path, body, want) in [
+            ("/validate", format!("@{}", big.display()), "413"),
+            ("/nope", "{}".to_string(), "404"),
+            ("/mutate", format!("@{}", big.display()), "413"),
+        ] {
+            for attempt in 0..3 {
+                let o = std::process::Command::new("curl")
+                    .args([
+                        "-sS",
+                        proto,
+                        "--cacert",
+                        ca.to_str().unwrap(),
+                        "-o",
+                        "/dev/null",
+                    ])
+                    .args(["-w", "%{http_code}", "--data-binary", &body])
+                    .arg(format!("{base}{path}"))
+                    .output()
+                    .expect("curl runs");
+                assert_eq!(
+                    String::from_utf8_lossy(&o.stdout),
+                    want,
+                    "curl {proto} {path} attempt {attempt}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+    }
+    for proto in ["h2", "h1"] {
+        let version = if proto == "h2" {
+            "HTTP/2.0"
+        } else {
+            "HTTP/1.1"
+        };
+        for (path, size, want) in [("/validate", 4 * 1024 * 1024, "413"), ("/nope", 2, "404")] {
+            let o = std::process::Command::new(go_client())
+                .args(["-ca", ca.to_str().unwrap(), "-proto", proto])
+                .args(["-size", &size.to_string(), "-n", "3"])
+                .arg(format!("{base}{path}"))
+                .output()
+                .expect("the Go client runs");
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            let expected = format!("{want} {version}\n").repeat(3);
+            assert_eq!(
+                text,
+                expected,
+                "go {proto} {path}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+/// An UPDATE review whose object and oldObject are each as large as the API server accepts
+/// (3 MiB of JSON), as the API server sends it.
+fn largest_update_review() -> Vec<u8> {
+    let mut review: Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/fixtures/admission/update-image.request.json")).unwrap(),
+    )
+    .unwrap();
+    const MIB3: usize = 3 * 1024 * 1024;
+    for key in ["object", "oldObject"] {
+        let object = &mut review["request"][key];
+        let mut env = Vec::new();
+        // Env entries until the object is just under 3 MiB of JSON.
+        let base = serde_json::to_vec(&*object).unwrap().len();
+        let entry =
+            |i: usize| serde_json::json!({"name": format!("VAR_{i:06}"), "value": "x".repeat(70)});
+        let per = serde_json::to_vec(&entry(0)).unwrap().len() + 1;
+        for i in 0..(MIB3 - base - 4096) / per {
+            env.push(entry(i));
+        }
+        object["spec"]["template"]["spec"]["containers"][0]["env"] = Value::Array(env);
+        let size = serde_json::to_vec(&*object).unwrap().len();
+        assert!(size <= MIB3 && size > MIB3 - 8192, "{key} is {size} bytes");
+    }
+    let body = serde_json::to_vec(&review).unwrap();
+    assert!(
+        body.len() > 2 * (MIB3 - 8192),
+        "two objects of 3 MiB: {}",
+        body.len()
+    );
+    body
+}
+
+/// Peak resident memory of a process, from /proc.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// The largest legitimate UPDATE is answered with the default body limit; a flood of
+/// concurrent large reviews is answered or refused with 429 within the deadline, and the
+/// server's peak memory stays under the documented bound (2 × budget + 64 MiB).
+#[test]
+fn the_largest_update_is_answered_and_a_flood_stays_within_the_memory_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let budget = 48 * 1024 * 1024;
+    let server = Server::start(&certs, &["--max-body-bytes-in-flight", &budget.to_string()]);
+    let body = bytes::Bytes::from(largest_update_review());
+    let statuses = rt().block_on(async {
+        let config = client_config(&certs.join("ca.crt"), Proto::H2, None);
+        let mut conn = Conn::open(server.tls, config.clone()).await.unwrap();
+        let resp = conn.post("/validate?timeout=10s", body.to_vec()).await;
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+        let v = resp.json();
+        assert_eq!(v["response"]["uid"], "55555555-2222-4333-8444-555555555555");
+        let mut tasks = Vec::new();
+        for _ in 0..24 {
+            let config = config.clone();
+            let body = body.clone();
+            let addr = server.tls;
+            tasks.push(tokio::spawn(async move {
+                let mut conn = Conn::open(addr, config).await.unwrap();
+                let started = Instant::now();
+                let resp = conn.post("/validate?timeout=10s", body.to_vec()).await;
+                (resp.status.as_u16(), started.elapsed())
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let answered = statuses.iter().filter(|(s, _)| *s == 200).count();
+    assert!(answered >= 1, "some are answered: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|(s, d)| matches!(s, 200 | 429) && *d < Duration::from_secs(10)),
+        "answered or refused within the deadline: {statuses:?}"
+    );
+    let peak = peak_rss_kib(server.pid());
+    eprintln!("statuses {statuses:?}, peak RSS {peak} KiB");
+    let bound = (2 * budget + 64 * 1024 * 1024) / 1024;
+    assert!(
+        peak < bound as u64,
+        "peak RSS {peak} KiB over the bound {bound} KiB"
+    );
+}

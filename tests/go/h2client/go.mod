@@ -1,0 +1,3 @@
+module dsguard.test/h2client
+
+go 1.19
