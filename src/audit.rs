@@ -107,7 +107,7 @@ pub(crate) async fn connect(o: &AuditOptions) -> Result<(Client, Target), AuditE
         url: config.cluster_url.to_string(),
         context,
     };
-    let client = Client::try_from(config)
+    let client = crate::kube_client::client(config)
         .map_err(|e| AuditError(format!("cannot set up a client for {}: {e}", target.url)))?;
     Ok((client, target))
 }

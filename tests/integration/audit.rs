@@ -22,26 +22,58 @@ use crate::{code, dsguard, err, out, root};
 pub struct FakeApi {
     pub items: Vec<Value>,
     pub requests: Mutex<Vec<String>>,
+    /// Who each request came as: a client certificate's subject, `token T`, or `anonymous`.
+    pub identities: Mutex<Vec<String>>,
 }
 
 /// Starts the fake API server on 127.0.0.1 with TLS from `certs`; returns its address.
 pub fn start_fake_api(items: Vec<Value>, certs: &Path) -> (SocketAddr, Arc<FakeApi>) {
+    start_fake_api_with(items, certs, None)
+}
+
+/// The subject of the client certificate a request came with, if any.
+#[derive(Clone)]
+pub struct ClientCert(pub Option<String>);
+
+/// [`start_fake_api`], also accepting client certificates signed by `client_ca` (a client
+/// with one is let in without a token).
+pub fn start_fake_api_with(
+    items: Vec<Value>,
+    certs: &Path,
+    client_ca: Option<&Path>,
+) -> (SocketAddr, Arc<FakeApi>) {
     use rustls::pki_types::pem::PemObject;
     let state = Arc::new(FakeApi {
         items,
         requests: Mutex::new(Vec::new()),
+        identities: Mutex::new(Vec::new()),
     });
     let chain: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(certs.join("tls.crt"))
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let key = rustls::pki_types::PrivateKeyDer::from_pem_file(certs.join("tls.key")).unwrap();
-    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let mut tls = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in rustls::pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+                roots.add(c.unwrap()).unwrap();
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+    }
     .with_single_cert(chain, key)
     .unwrap();
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -77,6 +109,18 @@ pub fn start_fake_api(items: Vec<Value>, certs: &Path) -> (SocketAddr, Arc<FakeA
                     let Ok(tls) = acceptor.accept(tcp).await else {
                         return;
                     };
+                    let subject = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .map(|c| {
+                            use x509_parser::prelude::FromDer;
+                            x509_parser::certificate::X509Certificate::from_der(c)
+                                .map(|(_, x)| x.subject().to_string())
+                                .unwrap_or_default()
+                        });
+                    let app = app.layer(axum::Extension(ClientCert(subject)));
                     let service = hyper_util::service::TowerToHyperService::new(app);
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tls), service)
@@ -98,13 +142,33 @@ fn status(code: u16, reason: &str, message: &str) -> Response {
 async fn list(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
     let uri = req.uri().clone();
     api.requests.lock().unwrap().push(uri.to_string());
-    let token = req
+    let mut token = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .trim_start_matches("Bearer ")
         .to_string();
+    let client_cert = req
+        .extensions()
+        .get::<ClientCert>()
+        .and_then(|c| c.0.clone());
+    api.identities
+        .lock()
+        .unwrap()
+        .push(client_cert.clone().unwrap_or_else(|| {
+            if token.is_empty() {
+                "anonymous".into()
+            } else {
+                format!("token {token}")
+            }
+        }));
+    if token.is_empty() && client_cert.is_some() {
+        token = "ok".into();
+    }
+    if token.is_empty() {
+        return status(401, "Unauthorized", "Unauthorized");
+    }
     match token.as_str() {
         "unauthorized" => return status(401, "Unauthorized", "Unauthorized"),
         "forbidden" => {

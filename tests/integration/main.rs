@@ -5,6 +5,7 @@
 mod admission;
 mod audit;
 mod cli;
+mod kubeconfig;
 mod kubectl;
 mod manifests;
 mod previous;
