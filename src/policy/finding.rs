@@ -113,27 +113,17 @@ impl Out<'_> {
     }
 
     /// `field.NotFound(path, value)`.
-    #[allow(dead_code)] // used by the pod template port in progress
     pub(crate) fn not_found(&mut self, at: &At, value: impl GoValue) {
         self.add(at, format!("Not found: {}", Go(&value)));
     }
 
     /// `field.TooLong(path, value, max)` of a string: `Too long: may not be more than N bytes`.
-    #[allow(dead_code)] // used by the pod template port in progress
     pub(crate) fn too_long(&mut self, at: &At, max: usize) {
         let unit = if max == 1 { "byte" } else { "bytes" };
         self.add(at, format!("Too long: may not be more than {max} {unit}"));
     }
 
-    /// `field.TooLong(path, value, max)` of a list: `Too long: may not be more than N items`.
-    #[allow(dead_code)] // used by the pod template port in progress
-    pub(crate) fn too_long_items(&mut self, at: &At, max: usize) {
-        let unit = if max == 1 { "item" } else { "items" };
-        self.add(at, format!("Too long: may not be more than {max} {unit}"));
-    }
-
     /// `field.TooMany(path, actual, max)`: `Too many: N: must have at most M items`.
-    #[allow(dead_code)] // used by the pod template port in progress
     pub(crate) fn too_many(&mut self, at: &At, actual: usize, max: usize) {
         let unit = if max == 1 { "item" } else { "items" };
         self.add(

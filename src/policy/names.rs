@@ -198,44 +198,7 @@ fn is_dns1123_subdomain_content(value: &str) -> Vec<String> {
     errs
 }
 
-/// `IsDNS1035Label`: `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns1035_label(value: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if value.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    let b = value.as_bytes();
-    let ok = !b.is_empty()
-        && b[0].is_ascii_lowercase()
-        && (b[b.len() - 1].is_ascii_lowercase() || b[b.len() - 1].is_ascii_digit())
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-    if !ok {
-        errs.push(regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-            "[a-z]([-a-z0-9]*[a-z0-9])?",
-            &["my-name", "abc-123"],
-        ));
-    }
-    errs
-}
 
-/// `IsCIdentifier`: `[A-Za-z_][A-Za-z0-9_]*`.
-pub fn is_c_identifier(value: &str) -> Vec<String> {
-    let b = value.as_bytes();
-    let ok = !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
-    if ok {
-        Vec::new()
-    } else {
-        vec![regex_error(
-            "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'",
-            "[A-Za-z_][A-Za-z0-9_]*",
-            &["my_name", "MY_NAME", "MyName"],
-        )]
-    }
-}
 
 /// `IsValidPortNum`: 1 to 65535.
 pub fn is_valid_port_num(port: i64) -> Vec<String> {
@@ -379,63 +342,7 @@ pub fn is_config_map_key(value: &str) -> Vec<String> {
     errs
 }
 
-/// `IsFullyQualifiedDomainName`: a DNS subdomain (a trailing dot allowed) of at least two
-/// labels.
-pub fn is_fully_qualified_domain_name(o: &mut Out, at: &At, name: &str) {
-    if name.is_empty() {
-        o.required(at, "");
-        return;
-    }
-    let name = name.strip_suffix('.').unwrap_or(name);
-    let errs = is_dns1123_subdomain(name);
-    if !errs.is_empty() {
-        o.invalid(at, name, errs.join(","));
-        return;
-    }
-    if name.split('.').count() < 2 {
-        o.invalid(
-            at,
-            name,
-            "should be a domain with at least two segments separated by dots",
-        );
-        return;
-    }
-    for label in name.split('.') {
-        let errs = is_dns1123_label(label);
-        if !errs.is_empty() {
-            o.invalid(at, label, errs.join(","));
-            return;
-        }
-    }
-}
 
-/// `IsDomainPrefixedPath`: `host/path`, the host a DNS subdomain, the path of HTTP path
-/// characters.
-pub fn is_domain_prefixed_path(o: &mut Out, at: &At, value: &str) {
-    if value.is_empty() {
-        o.required(at, "");
-        return;
-    }
-    let Some((host, path)) = value
-        .split_once('/')
-        .filter(|(h, p)| !h.is_empty() && !p.is_empty())
-    else {
-        o.invalid(
-            at,
-            value,
-            "must be a domain-prefixed path (such as \"acme.io/foo\")",
-        );
-        return;
-    };
-    o.invalid_each(at, host, is_dns1123_subdomain(host));
-    const FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
-    let ok = path
-        .bytes()
-        .all(|c| is_alnum(c) || b"/-._~%!$&'()*+,;=:".contains(&c));
-    if !ok {
-        o.invalid(at, path, regex_error("Invalid path", FMT, &[]));
-    }
-}
 
 /// Go's `net.ParseIP` through `netutils.ParseIPSloppy`: IPv4 octets may have leading
 /// zeros (read as decimal), IPv6 as usual, an IPv4 address may be embedded in IPv6.
@@ -467,16 +374,6 @@ fn parse_ipv4_sloppy(value: &str) -> Option<Ipv4Addr> {
     parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
-/// `ip.String()` in Go: IPv4 (also IPv4-mapped IPv6) as dotted decimal, IPv6 in RFC 5952 form.
-pub fn go_ip_string(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => v6.to_string(),
-        },
-        IpAddr::V4(v4) => v4.to_string(),
-    }
-}
 
 /// `IsValidIPForLegacyField`: any address Go's sloppy parser accepts; with
 /// `strict` (the `StrictIPCIDRValidation` behaviour) no leading zeros and no IPv4-mapped
@@ -502,24 +399,6 @@ pub fn is_valid_ip_for_legacy_field(o: &mut Out, at: &At, value: &str, strict: b
     let _ = ip;
 }
 
-/// `IsValidIP`: strict, and in canonical form.
-pub fn is_valid_ip(o: &mut Out, at: &At, value: &str) {
-    let before = o.count();
-    is_valid_ip_for_legacy_field(o, at, value, true);
-    if o.count() != before {
-        return;
-    }
-    if let Some(ip) = parse_ip_sloppy(value) {
-        let canonical = go_ip_string(ip);
-        if canonical != value {
-            o.invalid(
-                at,
-                value,
-                format!("must be in canonical form (\"{canonical}\")"),
-            );
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -592,9 +471,6 @@ mod tests {
         assert!(!is_relaxed_env_var_name("A=B").is_empty());
         assert!(is_config_map_key("ca.crt").is_empty());
         assert!(!is_config_map_key("a/b").is_empty());
-        assert!(is_c_identifier("_a1").is_empty());
-        assert!(is_dns1035_label("a-1").is_empty());
-        assert!(!is_dns1035_label("1a").is_empty());
     }
 
     #[test]
@@ -606,10 +482,5 @@ mod tests {
         assert_eq!(parse_ip_sloppy("1.2.3"), None);
         assert_eq!(parse_ip_sloppy("256.1.1.1"), None);
         assert!(parse_ip_sloppy("::ffff:1.2.3.4").is_some());
-        assert_eq!(go_ip_string("::ffff:1.2.3.4".parse().unwrap()), "1.2.3.4");
-        assert_eq!(
-            go_ip_string("2001:0db8::0001".parse().unwrap()),
-            "2001:db8::1"
-        );
     }
 }

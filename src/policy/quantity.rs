@@ -368,8 +368,8 @@ impl Quantity {
         Ordering::Equal
     }
 
-    /// `Quantity.Cmp`.
-    pub fn cmp(&self, other: &Quantity) -> Ordering {
+    /// `Quantity.Cmp`: the order of the values (`1000m` and `1` are equal).
+    pub fn compare(&self, other: &Quantity) -> Ordering {
         match (self.is_negative(), other.is_negative()) {
             (false, true) => Ordering::Greater,
             (true, false) => Ordering::Less,
@@ -484,7 +484,7 @@ impl Quantity {
                         .parse()
                         .unwrap_or(u64::MAX);
                 let mut times = 0;
-                while value >= 1024 && value % 1024 == 0 {
+                while value >= 1024 && value.is_multiple_of(1024) {
                     value /= 1024;
                     times += 1;
                 }
@@ -575,11 +575,11 @@ mod tests {
 
     #[test]
     fn compares_and_scales() {
-        assert_eq!(q("2").cmp(&q("1")), Ordering::Greater);
-        assert_eq!(q("1000m").cmp(&q("1")), Ordering::Equal);
-        assert_eq!(q("1Gi").cmp(&q("1G")), Ordering::Greater);
-        assert_eq!(q("-1").cmp(&q("0")), Ordering::Less);
-        assert_eq!(q("1e1000000").cmp(&q("1Ei")), Ordering::Greater);
+        assert_eq!(q("2").compare(&q("1")), Ordering::Greater);
+        assert_eq!(q("1000m").compare(&q("1")), Ordering::Equal);
+        assert_eq!(q("1Gi").compare(&q("1G")), Ordering::Greater);
+        assert_eq!(q("-1").compare(&q("0")), Ordering::Less);
+        assert_eq!(q("1e1000000").compare(&q("1Ei")), Ordering::Greater);
         assert_eq!(q("1.5").milli_value(), Some(1500));
         assert_eq!(q("100m").value(), Some(1), "rounded up");
         assert_eq!(q("1e1000000").value(), None);

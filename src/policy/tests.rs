@@ -315,7 +315,7 @@ fn rule_table() {
             vec![(
                 RuleId::PodSpec,
                 "spec.template.spec.containers",
-                "Required value: a pod needs at least one container; add spec.template.spec.containers",
+                "Required value",
             )],
             "pod-spec: no containers",
         ),
@@ -324,7 +324,7 @@ fn rule_table() {
             vec![(
                 RuleId::PodSpec,
                 "spec.template.spec.containers[0].image",
-                "Required value: set the container image, e.g. registry/name:version",
+                "Required value",
             )],
             "pod-spec: no image",
         ),
@@ -335,8 +335,8 @@ fn rule_table() {
             )],
             vec![(
                 RuleId::PodSpec,
-                "spec.template.spec.containers[0].name",
-                "Duplicate value: \"node-exporter\"; container names must be unique in the pod",
+                "spec.template.spec.initContainers[0].name",
+                "Duplicate value: \"node-exporter\"",
             )],
             "pod-spec: duplicate container names across init and regular containers",
         ),
@@ -383,7 +383,7 @@ fn rule_table() {
             )],
             vec![(
                 RuleId::PodSpec,
-                "spec.template.spec.nodeSelector[kubernetes.io/os]",
+                "spec.template.spec.nodeSelector",
                 "Invalid value: \"linux os\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
             )],
             "pod-spec: nodeSelector value",
