@@ -88,6 +88,7 @@ pub fn mutate<W: Write, E: Write>(
                     before: &obj.value,
                     after: &fixed,
                     patch: &patch,
+                    lines: Some(&obj.lines),
                 },
             )?;
         }

@@ -32,6 +32,7 @@ pub mod commands;
 pub mod config;
 pub mod kube_client;
 pub mod manifest;
+pub mod policies;
 pub mod policy;
 pub mod previous;
 pub mod report;

@@ -81,6 +81,15 @@ enum Command {
     Certs(CertsArgs),
     /// Check the DaemonSets running in a cluster: violations, the webhook's patch, rollout health.
     Audit(Box<AuditArgs>),
+    /// Print the policy as a MutatingAdmissionPolicy and a ValidatingAdmissionPolicy with
+    /// their bindings: the webhook-free mode, run by the API server itself.
+    Policies {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Output format.
+        #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = PoliciesOutput::Yaml)]
+        output: PoliciesOutput,
+    },
 }
 
 #[derive(clap::Args)]
@@ -257,6 +266,8 @@ enum OutputArg {
     Junit,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
+    /// GitHub Actions annotations (::error file=…,line=…::…), then the summary line.
+    Github,
 }
 
 impl From<OutputArg> for Format {
@@ -266,6 +277,7 @@ impl From<OutputArg> for Format {
             OutputArg::Json => Format::Json,
             OutputArg::Junit => Format::Junit,
             OutputArg::Sarif => Format::Sarif,
+            OutputArg::Github => Format::Github,
         }
     }
 }
@@ -306,6 +318,15 @@ impl From<LogFormatArg> for LogFormat {
     }
 }
 
+/// `--output` of policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PoliciesOutput {
+    /// YAML documents.
+    Yaml,
+    /// A JSON List.
+    Json,
+}
+
 /// `--output` of mutate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MutateOutput {
@@ -315,6 +336,8 @@ enum MutateOutput {
     Json,
     /// The JSON Patch of each document.
     Patch,
+    /// With --diff: a GitHub Actions annotation per change, after the diff.
+    Github,
 }
 
 fn main() -> ExitCode {
@@ -344,7 +367,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let policy = load_policy(&config)?;
             let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
             let format = match (diff, output) {
+                (true, MutateOutput::Github) => MutateFormat::DiffGithub,
                 (true, _) => MutateFormat::Diff,
+                (false, MutateOutput::Github) => {
+                    return Err("--output github annotates what --diff shows; add --diff".into());
+                }
                 (false, MutateOutput::Yaml) => MutateFormat::Yaml,
                 (false, MutateOutput::Json) => MutateFormat::Json,
                 (false, MutateOutput::Patch) => MutateFormat::Patch,
@@ -365,6 +392,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve(args) => serve(*args),
         Command::Certs(args) => certs(args),
         Command::Audit(args) => audit(*args),
+        Command::Policies { config, output } => {
+            let policy = load_policy(&config)?;
+            let format = match output {
+                PoliciesOutput::Yaml => dsguard::policies::PoliciesFormat::Yaml,
+                PoliciesOutput::Json => dsguard::policies::PoliciesFormat::Json,
+            };
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            dsguard::policies::run(&policy, format, &mut stdout, &mut std::io::stderr())
+                .map_err(|e| format!("cannot write output: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

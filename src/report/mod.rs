@@ -1,6 +1,7 @@
 //! Output of `dsguard validate` and `dsguard audit` (text, JSON, JUnit XML and SARIF
 //! 2.1.0), and of `dsguard mutate` ([`mutate`]).
 
+pub mod github;
 mod junit;
 pub mod mutate;
 mod sarif;
@@ -97,6 +98,8 @@ pub struct Summary {
     pub failed: usize,
     /// Results that were skipped.
     pub skipped: usize,
+    /// Failed results that are documents which could not be read (the `parse` rule).
+    pub unreadable: usize,
 }
 
 impl Summary {
@@ -111,6 +114,42 @@ impl Summary {
             Status::Fail => self.failed += 1,
             Status::Skip => self.skipped += 1,
         }
+        if r.violations.iter().any(|v| v.rule == RuleId::Parse) {
+            self.unreadable += 1;
+        }
+    }
+
+    /// The summary line: `2 files, 3 documents: 1 passed, 1 failed, 1 skipped (2 DaemonSets,
+    /// 1 unreadable)`; the three counts add up to the documents. `scope` replaces the file
+    /// count (`dsguard audit`).
+    pub fn line(&self, scope: Option<&str>) -> String {
+        let n = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        let head = match scope {
+            Some(scope) => format!("{scope}: {}", n(self.documents, "DaemonSet", "DaemonSets")),
+            None => format!(
+                "{}, {}",
+                n(self.files, "file", "files"),
+                n(self.documents, "document", "documents")
+            ),
+        };
+        let mut tail = Vec::new();
+        if scope.is_none() {
+            tail.push(n(self.daemonsets, "DaemonSet", "DaemonSets"));
+        }
+        if self.unreadable > 0 {
+            tail.push(format!("{} unreadable", self.unreadable));
+        }
+        let tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", tail.join(", "))
+        };
+        format!(
+            "{head}: {} passed, {} failed, {} skipped{tail}",
+            self.passed, self.failed, self.skipped
+        )
     }
 }
 
@@ -125,6 +164,8 @@ pub enum Format {
     Junit,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding, then the summary line.
+    Github,
 }
 
 /// Writes results as they come (text) or at the end (the others).
@@ -171,11 +212,18 @@ impl<W: Write> Reporter<W> {
     /// Takes one result.
     pub fn add(&mut self, r: DocResult) -> io::Result<()> {
         self.summary.add(&r);
-        if self.format == Format::Text {
-            self.text(&r)
-        } else {
-            self.results.push(r);
-            Ok(())
+        match self.format {
+            Format::Text => self.text(&r),
+            Format::Github => {
+                for v in &r.violations {
+                    writeln!(self.out, "{}", github::violation(&r, v))?;
+                }
+                Ok(())
+            }
+            _ => {
+                self.results.push(r);
+                Ok(())
+            }
         }
     }
 
@@ -229,18 +277,9 @@ impl<W: Write> Reporter<W> {
     pub fn finish(mut self) -> io::Result<Summary> {
         let s = self.summary.clone();
         match self.format {
-            Format::Text => match &self.scope {
-                None => writeln!(
-                    self.out,
-                    "{} files, {} documents, {} DaemonSets: {} passed, {} failed, {} skipped",
-                    s.files, s.documents, s.daemonsets, s.passed, s.failed, s.skipped
-                )?,
-                Some(scope) => writeln!(
-                    self.out,
-                    "{scope}: {} DaemonSets: {} passed, {} failed, {} skipped",
-                    s.daemonsets, s.passed, s.failed, s.skipped
-                )?,
-            },
+            Format::Text | Format::Github => {
+                writeln!(self.out, "{}", s.line(self.scope.as_deref()))?
+            }
             Format::Json => {
                 #[derive(Serialize)]
                 struct Out<'a> {

@@ -18,6 +18,8 @@ pub enum MutateFormat {
     Patch,
     /// A unified diff of what would change, per file.
     Diff,
+    /// The unified diff, and a GitHub Actions annotation per change on its line.
+    DiffGithub,
 }
 
 /// One document of one file, before and after.
@@ -32,6 +34,8 @@ pub struct MutatedDoc<'a> {
     pub after: &'a Value,
     /// The patch that turned one into the other.
     pub patch: &'a json_patch::Patch,
+    /// Lines of the document's fields, when it was read from text.
+    pub lines: Option<&'a crate::yaml::LineIndex>,
 }
 
 /// Writes `mutate`'s output as documents come.
@@ -43,6 +47,7 @@ pub struct MutateWriter<W: Write> {
     patches: Vec<Value>,
     before: String,
     after: String,
+    annotations: Vec<String>,
 }
 
 impl<W: Write> MutateWriter<W> {
@@ -56,6 +61,7 @@ impl<W: Write> MutateWriter<W> {
             patches: Vec::new(),
             before: String::new(),
             after: String::new(),
+            annotations: Vec::new(),
         }
     }
 
@@ -85,19 +91,50 @@ impl<W: Write> MutateWriter<W> {
                     "patch": doc.patch,
                 }));
             }
-            MutateFormat::Diff => {
+            MutateFormat::Diff | MutateFormat::DiffGithub => {
                 self.before
                     .push_str(&format!("---\n{}", yaml::to_yaml(doc.before)));
                 self.after
                     .push_str(&format!("---\n{}", yaml::to_yaml(doc.after)));
+                if self.format == MutateFormat::DiffGithub {
+                    self.annotate(file, &doc);
+                }
             }
         }
         Ok(())
     }
 
+    /// One annotation per patch operation, on the line of the field it changes (or of its
+    /// parent, for a field it adds).
+    fn annotate(&mut self, file: &str, doc: &MutatedDoc) {
+        for op in &doc.patch.0 {
+            let (verb, path, value) = match op {
+                json_patch::PatchOperation::Add(a) => ("add", a.path.to_string(), Some(&a.value)),
+                json_patch::PatchOperation::Remove(r) => ("remove", r.path.to_string(), None),
+                json_patch::PatchOperation::Replace(r) => {
+                    ("replace", r.path.to_string(), Some(&r.value))
+                }
+                other => ("change", other.path().to_string(), None),
+            };
+            let line = doc.lines.and_then(|l| l.line_of(&path)).unwrap_or(doc.line);
+            let what = match value {
+                Some(v) => format!("dsguard mutate would {verb} {path}: {v}"),
+                None => format!("dsguard mutate would {verb} {path}"),
+            };
+            self.annotations.push(super::github::annotation(
+                "warning",
+                Some(file),
+                line,
+                "dsguard mutate",
+                &what,
+            ));
+        }
+    }
+
     /// Ends one file (the diff is written per file).
     pub fn end_file(&mut self, file: &str) -> io::Result<()> {
-        if self.format == MutateFormat::Diff && self.before != self.after {
+        let diff = matches!(self.format, MutateFormat::Diff | MutateFormat::DiffGithub);
+        if diff && self.before != self.after {
             let text = similar::TextDiff::from_lines(&self.before, &self.after);
             write!(
                 self.out,
@@ -107,13 +144,16 @@ impl<W: Write> MutateWriter<W> {
         }
         self.before.clear();
         self.after.clear();
+        for a in self.annotations.drain(..) {
+            writeln!(self.out, "{a}")?;
+        }
         Ok(())
     }
 
     /// Writes what is kept until the end.
     pub fn finish(mut self) -> io::Result<()> {
         match self.format {
-            MutateFormat::Yaml | MutateFormat::Diff => {}
+            MutateFormat::Yaml | MutateFormat::Diff | MutateFormat::DiffGithub => {}
             MutateFormat::Json => {
                 let doc = if self.objects.len() == 1 {
                     self.objects.pop().unwrap_or(Value::Null)

@@ -19,7 +19,7 @@ fn good_examples_pass_with_exit_0() {
     let o = dsguard(&args, None);
     assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
     assert!(
-        out(&o).ends_with("4 files, 5 documents, 4 DaemonSets: 4 passed, 0 failed, 1 skipped\n"),
+        out(&o).ends_with("4 files, 5 documents: 4 passed, 0 failed, 1 skipped (4 DaemonSets)\n"),
         "{}",
         out(&o)
     );
@@ -45,7 +45,9 @@ fn directory_with_broken_examples_exits_1_with_file_and_line() {
         "{text}"
     );
     assert!(
-        text.ends_with("8 files, 9 documents, 7 DaemonSets: 4 passed, 4 failed, 1 skipped\n"),
+        text.ends_with(
+            "8 files, 9 documents: 4 passed, 4 failed, 1 skipped (7 DaemonSets, 1 unreadable)\n"
+        ),
         "{text}"
     );
 }
@@ -66,7 +68,7 @@ fn json_output_has_the_documented_shape() {
     let v: Value = serde_json::from_str(&out(&o)).unwrap();
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "documents": 3, "daemonsets": 2, "passed": 1, "failed": 1, "skipped": 1})
+        serde_json::json!({"files": 2, "documents": 3, "daemonsets": 2, "passed": 1, "failed": 1, "skipped": 1, "unreadable": 0})
     );
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["summary", "results"]);
