@@ -63,13 +63,13 @@ fn engine(c: &mut Criterion) {
     });
     // The same review through the server's router (axum, panic guard, deadline, metrics;
     // no log subscriber, no TLS or HTTP framing): what the handler adds to review_validate.
-    let app = std::sync::Arc::new(dsguard::server::state::App {
-        policy: policy.clone(),
-        metrics: std::sync::Arc::new(dsguard::server::metrics::Metrics::new()),
-        limits: dsguard::server::state::Limits::default(),
-        in_flight: tokio::sync::Semaphore::new(256),
-        health: std::sync::Arc::new(dsguard::server::state::Health::default()),
-    });
+    let app = std::sync::Arc::new(dsguard::server::state::App::new(
+        policy.clone(),
+        std::sync::Arc::new(dsguard::server::metrics::Metrics::new()),
+        dsguard::server::state::Limits::default(),
+        256,
+        std::sync::Arc::new(dsguard::server::state::Health::default()),
+    ));
     let router = dsguard::server::handlers::webhook_router(app);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

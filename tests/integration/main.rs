@@ -8,6 +8,7 @@ mod cli;
 mod kubeconfig;
 mod kubectl;
 mod manifests;
+mod policies;
 mod previous;
 mod props;
 mod serve;
