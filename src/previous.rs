@@ -335,14 +335,13 @@ fn cat_files(
                     .map_err(|e| PreviousError(e.to_string()))?;
                 out.push((file.clone(), content));
             }
-            [_, kind, size] => {
+            [_, _kind, size] => {
                 // Not a file (a submodule or a tree): skip its content.
                 let size: usize = size.parse().unwrap_or(0);
                 let mut skip = vec![0; size + 1];
                 reader
                     .read_exact(&mut skip)
                     .map_err(|e| PreviousError(e.to_string()))?;
-                let _ = kind;
             }
             _ => {} // missing at rev
         }

@@ -198,8 +198,6 @@ fn is_dns1123_subdomain_content(value: &str) -> Vec<String> {
     errs
 }
 
-
-
 /// `IsValidPortNum`: 1 to 65535.
 pub fn is_valid_port_num(port: i64) -> Vec<String> {
     is_in_range(port, 1, 65535)
@@ -342,8 +340,6 @@ pub fn is_config_map_key(value: &str) -> Vec<String> {
     errs
 }
 
-
-
 /// Go's `net.ParseIP` through `netutils.ParseIPSloppy`: IPv4 octets may have leading
 /// zeros (read as decimal), IPv6 as usual, an IPv4 address may be embedded in IPv6.
 pub fn parse_ip_sloppy(value: &str) -> Option<IpAddr> {
@@ -374,19 +370,18 @@ fn parse_ipv4_sloppy(value: &str) -> Option<Ipv4Addr> {
     parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
-
 /// `IsValidIPForLegacyField`: any address Go's sloppy parser accepts; with
 /// `strict` (the `StrictIPCIDRValidation` behaviour) no leading zeros and no IPv4-mapped
 /// IPv6.
 pub fn is_valid_ip_for_legacy_field(o: &mut Out, at: &At, value: &str, strict: bool) {
-    let Some(ip) = parse_ip_sloppy(value) else {
+    if parse_ip_sloppy(value).is_none() {
         o.invalid(
             at,
             value,
             "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
         );
         return;
-    };
+    }
     if strict {
         match value.parse::<IpAddr>() {
             Err(_) => o.invalid(at, value, "must not have leading 0s"),
@@ -396,9 +391,7 @@ pub fn is_valid_ip_for_legacy_field(o: &mut Out, at: &At, value: &str, strict: b
             Ok(_) => {}
         }
     }
-    let _ = ip;
 }
-
 
 #[cfg(test)]
 mod tests {

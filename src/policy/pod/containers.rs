@@ -558,8 +558,8 @@ fn container_common(c: &Node, at: &At, pod: &Pod, o: &mut Out) {
     container_ports(c, at, o);
     env(c, at, pod.opts, o);
     env_from(c, at, pod.opts, o);
-    volumes::mounts(c, at, pod.vols, pod.opts, o);
-    volumes::devices(c, at, pod.vols, pod.opts, o);
+    volumes::mounts(c, at, pod.vols, o);
+    volumes::devices(c, at, pod.vols, o);
     // SetDefaults_Container: "" → Always when the image tag is `latest` (or absent),
     // IfNotPresent otherwise; both are valid, so the image need not be parsed here.
     if let Some(policy) = string(c, "imagePullPolicy")

@@ -1734,8 +1734,7 @@ fn path_map<'n>(list: &'n [Node<'_>], path_key: &str) -> HashMap<&'n str, &'n st
 /// `ValidateVolumeMounts` for one container at `at` (its path). Several paths have no
 /// mount index, as in Go (`volumeMounts.subPath`, `.subPathExpr`, `.mountPropagation`,
 /// `.recursiveReadOnly`). Subpaths of image volumes are accepted (1.33+).
-pub(crate) fn mounts(container: &Node, at: &At, vols: &Volumes, opts: &Options, o: &mut Out) {
-    let _ = opts;
+pub(crate) fn mounts(container: &Node, at: &At, vols: &Volumes, o: &mut Out) {
     let list = container.field("volumeMounts").items();
     if list.is_empty() {
         return;
@@ -1836,8 +1835,7 @@ pub(crate) fn mounts(container: &Node, at: &At, vols: &Volumes, opts: &Options, 
 
 /// `ValidateVolumeDevices` for one container at `at` (its path): block devices come from
 /// claims (a `persistentVolumeClaim` or `ephemeral` volume).
-pub(crate) fn devices(container: &Node, at: &At, vols: &Volumes, opts: &Options, o: &mut Out) {
-    let _ = opts;
+pub(crate) fn devices(container: &Node, at: &At, vols: &Volumes, o: &mut Out) {
     let list = container.field("volumeDevices").items();
     if list.is_empty() {
         return;
@@ -4103,8 +4101,8 @@ mod tests {
             let kind_at = at.child(kind);
             for (i, c) in node.field(kind).items().iter().enumerate() {
                 let c_at = kind_at.index(i);
-                mounts(c, &c_at, &vols, &opts, &mut o);
-                devices(c, &c_at, &vols, &opts, &mut o);
+                mounts(c, &c_at, &vols, &mut o);
+                devices(c, &c_at, &vols, &mut o);
             }
         }
         file_key_ref_volumes(&node, &at, &mut o);
