@@ -30,6 +30,7 @@ pub mod certs;
 pub mod check;
 pub mod commands;
 pub mod config;
+pub mod fix;
 pub mod kube_client;
 pub mod manifest;
 pub mod policies;

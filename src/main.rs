@@ -60,6 +60,10 @@ enum Command {
         /// Print a unified diff of what would change instead of the manifests.
         #[arg(long, env = "DSGUARD_DIFF")]
         diff: bool,
+        /// Fix the files in place: only the lines that change differ; comments, order,
+        /// quoting and indentation are kept.
+        #[arg(long, short = 'w')]
+        write: bool,
         /// Files, directories, or - for stdin.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
@@ -362,8 +366,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             config,
             output,
             diff,
+            write,
             paths,
         } => {
+            if write && paths.iter().any(|p| p == "-") {
+                return Err("--write edits files in place; stdin has no file to write (drop --write to print the result)".into());
+            }
+            if write && matches!(output, MutateOutput::Json | MutateOutput::Patch) {
+                return Err(
+                    "--write writes the YAML files themselves; --output json and patch only print"
+                        .into(),
+                );
+            }
             let policy = load_policy(&config)?;
             let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
             let format = match (diff, output) {
@@ -377,7 +391,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 (false, MutateOutput::Patch) => MutateFormat::Patch,
             };
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let failed = commands::mutate(&inputs, &policy, format, stdout, std::io::stderr())
+            let options = commands::MutateOptions { format, write };
+            let failed = commands::mutate(&inputs, &policy, options, stdout, std::io::stderr())
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::from(u8::from(failed)))
         }

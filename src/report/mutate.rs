@@ -1,11 +1,12 @@
-//! Output of `dsguard mutate`: the fixed documents as YAML or JSON, the JSON Patch of each,
-//! or a unified diff of what would change.
+//! Output of `dsguard mutate`: the fixed objects as JSON, the JSON Patch of each, a unified
+//! diff of a file's text before and after ([`diff`]), and a GitHub Actions annotation per
+//! change ([`annotations`]). The fixed YAML text itself comes from [`crate::fix`].
 
 use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::yaml;
+use crate::fix::DocFix;
 
 /// How `mutate` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,20 +35,14 @@ pub struct MutatedDoc<'a> {
     pub after: &'a Value,
     /// The patch that turned one into the other.
     pub patch: &'a json_patch::Patch,
-    /// Lines of the document's fields, when it was read from text.
-    pub lines: Option<&'a crate::yaml::LineIndex>,
 }
 
 /// Writes `mutate`'s output as documents come.
 pub struct MutateWriter<W: Write> {
     out: W,
     format: MutateFormat,
-    first_yaml: bool,
     objects: Vec<Value>,
     patches: Vec<Value>,
-    before: String,
-    after: String,
-    annotations: Vec<String>,
 }
 
 impl<W: Write> MutateWriter<W> {
@@ -56,25 +51,14 @@ impl<W: Write> MutateWriter<W> {
         Self {
             out,
             format,
-            first_yaml: true,
             objects: Vec::new(),
             patches: Vec::new(),
-            before: String::new(),
-            after: String::new(),
-            annotations: Vec::new(),
         }
     }
 
     /// Takes one document of `file`.
     pub fn document(&mut self, file: &str, doc: MutatedDoc) -> io::Result<()> {
         match self.format {
-            MutateFormat::Yaml => {
-                if !self.first_yaml {
-                    writeln!(self.out, "---")?;
-                }
-                self.first_yaml = false;
-                write!(self.out, "{}", yaml::to_yaml(doc.after))?;
-            }
             MutateFormat::Json => self.objects.push(doc.after.clone()),
             MutateFormat::Patch => {
                 let meta = |k: &str| {
@@ -91,61 +75,8 @@ impl<W: Write> MutateWriter<W> {
                     "patch": doc.patch,
                 }));
             }
-            MutateFormat::Diff | MutateFormat::DiffGithub => {
-                self.before
-                    .push_str(&format!("---\n{}", yaml::to_yaml(doc.before)));
-                self.after
-                    .push_str(&format!("---\n{}", yaml::to_yaml(doc.after)));
-                if self.format == MutateFormat::DiffGithub {
-                    self.annotate(file, &doc);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// One annotation per patch operation, on the line of the field it changes (or of its
-    /// parent, for a field it adds).
-    fn annotate(&mut self, file: &str, doc: &MutatedDoc) {
-        for op in &doc.patch.0 {
-            let (verb, path, value) = match op {
-                json_patch::PatchOperation::Add(a) => ("add", a.path.to_string(), Some(&a.value)),
-                json_patch::PatchOperation::Remove(r) => ("remove", r.path.to_string(), None),
-                json_patch::PatchOperation::Replace(r) => {
-                    ("replace", r.path.to_string(), Some(&r.value))
-                }
-                other => ("change", other.path().to_string(), None),
-            };
-            let line = doc.lines.and_then(|l| l.line_of(&path)).unwrap_or(doc.line);
-            let what = match value {
-                Some(v) => format!("dsguard mutate would {verb} {path}: {v}"),
-                None => format!("dsguard mutate would {verb} {path}"),
-            };
-            self.annotations.push(super::github::annotation(
-                "warning",
-                Some(file),
-                line,
-                "dsguard mutate",
-                &what,
-            ));
-        }
-    }
-
-    /// Ends one file (the diff is written per file).
-    pub fn end_file(&mut self, file: &str) -> io::Result<()> {
-        let diff = matches!(self.format, MutateFormat::Diff | MutateFormat::DiffGithub);
-        if diff && self.before != self.after {
-            let text = similar::TextDiff::from_lines(&self.before, &self.after);
-            write!(
-                self.out,
-                "{}",
-                text.unified_diff().context_radius(3).header(file, file)
-            )?;
-        }
-        self.before.clear();
-        self.after.clear();
-        for a in self.annotations.drain(..) {
-            writeln!(self.out, "{a}")?;
+            // Text output is written from the file's text (crate::fix).
+            MutateFormat::Yaml | MutateFormat::Diff | MutateFormat::DiffGithub => {}
         }
         Ok(())
     }
@@ -170,4 +101,42 @@ impl<W: Write> MutateWriter<W> {
         }
         self.out.flush()
     }
+}
+
+/// A unified diff of a file's text before and after, with the file's name in the header;
+/// empty when nothing changed.
+pub fn diff(file: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(file, file)
+        .to_string()
+}
+
+/// One GitHub Actions annotation per patch operation of a document, on the line of the
+/// field it changes (or of its parent, for a field it adds).
+pub fn annotations(file: &str, doc: &DocFix) -> Vec<String> {
+    doc.patch
+        .0
+        .iter()
+        .map(|op| {
+            let (verb, path, value) = match op {
+                json_patch::PatchOperation::Add(a) => ("add", a.path.to_string(), Some(&a.value)),
+                json_patch::PatchOperation::Remove(r) => ("remove", r.path.to_string(), None),
+                json_patch::PatchOperation::Replace(r) => {
+                    ("replace", r.path.to_string(), Some(&r.value))
+                }
+                other => ("change", other.path().to_string(), None),
+            };
+            let line = doc.lines.line_of(&path).unwrap_or(doc.line);
+            let what = match value {
+                Some(v) => format!("dsguard mutate would {verb} {path}: {v}"),
+                None => format!("dsguard mutate would {verb} {path}"),
+            };
+            super::github::annotation("warning", Some(file), line, "dsguard mutate", &what)
+        })
+        .collect()
 }

@@ -5,6 +5,7 @@
 mod admission;
 mod audit;
 mod cli;
+mod fake_discovery;
 mod kubeconfig;
 mod kubectl;
 mod manifests;
@@ -13,6 +14,7 @@ mod previous;
 mod props;
 mod serve;
 mod serve_support;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

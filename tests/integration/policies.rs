@@ -1421,158 +1421,45 @@ fn escaping_config_produces_escaped_paths() {
 // ---------------------------------------------------------------------------------------
 // kubectl and the overlay.
 
-/// `kubectl apply --dry-run=client` asks the API server for discovery and the OpenAPI
-/// document; this answers those questions for admissionregistration.k8s.io/v1 (the schemas
-/// of the four kinds are k8s-openapi's, through schemars), and nothing else. No machine
-/// here runs an API server; kubectl 1.32 knows the v1 kinds only through discovery.
-mod fake_discovery {
-    use std::io::{BufRead, BufReader, Write};
-    use std::net::{SocketAddr, TcpListener};
-    use std::time::Duration;
-
-    use serde_json::{Value, json};
-
-    fn openapi_v3() -> Value {
-        use k8s_openapi::api::admissionregistration::v1 as ar;
-        let mut schemas = serde_json::Map::new();
-        let mut add = |name: &str, kind: &str, schema: schemars::Schema| {
-            let mut v = serde_json::to_value(schema).unwrap();
-            // Definitions inside, as kubectl reads `components.schemas` by reference.
-            if let Some(defs) = v.as_object_mut().and_then(|o| o.remove("$defs")) {
-                for (k, d) in defs.as_object().unwrap() {
-                    schemas.insert(k.clone(), d.clone());
-                }
-            }
-            v["x-kubernetes-group-version-kind"] =
-                json!([{"group": "admissionregistration.k8s.io", "version": "v1", "kind": kind}]);
-            schemas.insert(name.to_string(), v);
-        };
-        add(
-            "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy",
-            "MutatingAdmissionPolicy",
-            schemars::schema_for!(ar::MutatingAdmissionPolicy),
-        );
-        add(
-            "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding",
-            "MutatingAdmissionPolicyBinding",
-            schemars::schema_for!(ar::MutatingAdmissionPolicyBinding),
-        );
-        add(
-            "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicy",
-            schemars::schema_for!(ar::ValidatingAdmissionPolicy),
-        );
-        add(
-            "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
-            "ValidatingAdmissionPolicyBinding",
-            schemars::schema_for!(ar::ValidatingAdmissionPolicyBinding),
-        );
-        // The operations, for kubectl's check that the server takes `fieldValidation`.
-        let mut paths = serde_json::Map::new();
-        for (plural, kind) in [
-            ("mutatingadmissionpolicies", "MutatingAdmissionPolicy"),
-            (
-                "mutatingadmissionpolicybindings",
-                "MutatingAdmissionPolicyBinding",
-            ),
-            ("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
-            (
-                "validatingadmissionpolicybindings",
-                "ValidatingAdmissionPolicyBinding",
-            ),
-        ] {
-            let op = json!({
-                "x-kubernetes-group-version-kind": {"group": "admissionregistration.k8s.io", "version": "v1", "kind": kind},
-                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "OK"}}
-            });
-            paths.insert(
-                format!("/apis/admissionregistration.k8s.io/v1/{plural}"),
-                json!({"post": op}),
-            );
-            paths.insert(
-                format!("/apis/admissionregistration.k8s.io/v1/{plural}/{{name}}"),
-                json!({"patch": op, "put": op}),
-            );
-        }
-        let text = serde_json::to_string(&json!({
-            "openapi": "3.0.0", "info": {"title": "dsguard test", "version": "v1"},
-            "paths": paths, "components": {"schemas": schemas}
-        }))
-        .unwrap()
-        .replace("#/$defs/", "#/components/schemas/");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    fn route(path: &str) -> Option<Value> {
-        let resource = |name: &str, kind: &str| {
-            json!({"name": name, "singularName": "", "namespaced": false, "kind": kind,
-                   "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]})
-        };
-        let path = path.split('?').next().unwrap_or("");
-        Some(match path {
-            "/api" => {
-                json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
-            }
-            "/api/v1" => json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": []}),
-            "/apis" => json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-                "name": "admissionregistration.k8s.io",
-                "versions": [{"groupVersion": "admissionregistration.k8s.io/v1", "version": "v1"}],
-                "preferredVersion": {"groupVersion": "admissionregistration.k8s.io/v1", "version": "v1"}}]}),
-            "/apis/admissionregistration.k8s.io/v1" => json!({
-            "kind": "APIResourceList", "apiVersion": "v1",
-            "groupVersion": "admissionregistration.k8s.io/v1",
-            "resources": [
-                resource("mutatingadmissionpolicies", "MutatingAdmissionPolicy"),
-                resource("mutatingadmissionpolicybindings", "MutatingAdmissionPolicyBinding"),
-                resource("validatingadmissionpolicies", "ValidatingAdmissionPolicy"),
-                resource("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding"),
-            ]}),
-            "/openapi/v3" => json!({"paths": {"apis/admissionregistration.k8s.io/v1": {
-                "serverRelativeURL": "/openapi/v3/apis/admissionregistration.k8s.io/v1?hash=1"}}}),
-            "/openapi/v3/apis/admissionregistration.k8s.io/v1" => openapi_v3(),
-            _ => return None,
-        })
-    }
-
-    /// Serves until `requests` answers are given or ten seconds pass.
-    pub fn start(requests: usize) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(requests) {
-                let Ok(mut stream) = stream else { continue };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut first = String::new();
-                if reader.read_line(&mut first).is_err() {
-                    continue;
-                }
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                        break;
-                    }
-                }
-                let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
-                let (status, body) = match route(&path) {
-                    Some(v) => ("200 OK", v.to_string()),
-                    None => ("404 Not Found", "{}".to_string()),
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        addr
-    }
-}
-
 #[test]
 fn kubectl_accepts_the_objects() {
-    let addr = fake_discovery::start(200);
+    use k8s_openapi::api::admissionregistration::v1 as ar;
+    let kinds = [
+        (
+            "mutatingadmissionpolicies",
+            "MutatingAdmissionPolicy",
+            schemars::schema_for!(ar::MutatingAdmissionPolicy),
+        ),
+        (
+            "mutatingadmissionpolicybindings",
+            "MutatingAdmissionPolicyBinding",
+            schemars::schema_for!(ar::MutatingAdmissionPolicyBinding),
+        ),
+        (
+            "validatingadmissionpolicies",
+            "ValidatingAdmissionPolicy",
+            schemars::schema_for!(ar::ValidatingAdmissionPolicy),
+        ),
+        (
+            "validatingadmissionpolicybindings",
+            "ValidatingAdmissionPolicyBinding",
+            schemars::schema_for!(ar::ValidatingAdmissionPolicyBinding),
+        ),
+    ];
+    let addr = crate::fake_discovery::start(
+        "admissionregistration.k8s.io",
+        "v1",
+        kinds
+            .into_iter()
+            .map(|(plural, kind, schema)| crate::fake_discovery::Kind {
+                plural,
+                kind,
+                namespaced: false,
+                schema,
+            })
+            .collect(),
+        200,
+    );
     let o = dsguard(&["policies"], None);
     assert_eq!(code(&o), 0);
     let dir = tempfile::tempdir().unwrap();
