@@ -214,12 +214,23 @@ fn structural_bytes(data: &[u8]) -> usize {
         .count()
 }
 
-/// Reads a request body into memory, at most `limits.max_body_bytes`, taking from the
-/// budget of memory in flight (`app.body_budget`, in KiB) what the body and the view built
-/// from it will hold, as it arrives. The permits are held until the review is answered. A
-/// body that would wait for the budget longer than `limits.budget_wait` is refused (429):
-/// under a flood of large reviews some are answered and the rest refused quickly, and
-/// memory stays bounded by the budget.
+/// What a request with a declared length takes from the budget before its body is read:
+/// the body and about twice its size for the view built from it (a Kubernetes object in
+/// JSON builds about two to three bytes of view per byte of text).
+const RESERVE_FACTOR: usize = 3;
+
+/// Reads a request body into memory, at most `limits.max_body_bytes`, holding budget
+/// (`app.body_budget`, in KiB) for the body and the view that will be built from it until
+/// the review is answered.
+///
+/// A request that declares its length (the API server always does) reserves
+/// [`RESERVE_FACTOR`] times it at once, all or nothing, waiting at most
+/// `limits.budget_wait` (429 after that); what its text then turns out to need beyond that
+/// (counted from its structure, [`BYTES_PER_VALUE`] per JSON value) is taken without
+/// waiting, or the request gets a 429. A request without a length takes its budget as the
+/// body arrives, without waiting. Nothing waits while holding budget, so a flood of large
+/// reviews cannot starve every one of them: some are answered, the rest refused quickly,
+/// and memory stays within the budget.
 async fn read_body<'a>(
     app: &'a App,
     body: &mut Body,
@@ -227,14 +238,18 @@ async fn read_body<'a>(
 ) -> Result<(Bytes, Option<tokio::sync::SemaphorePermit<'a>>), Failure> {
     let max = app.limits.max_body_bytes;
     let mut held: Option<tokio::sync::SemaphorePermit<'a>> = None;
-    // A declared length is taken at once (and sizes the buffer); otherwise chunk by chunk.
     let mut reserved = 0usize;
     if let Some(n) = declared {
         let n = usize::try_from(n).unwrap_or(usize::MAX).min(max);
-        take_budget(app, n, &mut held).await?;
-        reserved = n;
+        let want = n
+            .saturating_mul(RESERVE_FACTOR)
+            .min(app.limits.max_body_bytes_in_flight);
+        take_budget(app, want, &mut held, true).await?;
+        reserved = want;
     }
-    let mut buf = bytes::BytesMut::with_capacity(reserved);
+    let mut buf =
+        bytes::BytesMut::with_capacity(declared.map_or(0, |n| n.min(max as u64) as usize));
+    let mut needed = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| Failure::BadRequest(format!("cannot read the body: {e}")))?;
         let Ok(data) = frame.into_data() else {
@@ -243,23 +258,24 @@ async fn read_body<'a>(
         if buf.len() + data.len() > max {
             return Err(Failure::TooLarge(max));
         }
-        let mut charge = structural_bytes(&data).saturating_mul(BYTES_PER_VALUE);
-        if buf.len() + data.len() > reserved {
-            charge += buf.len() + data.len() - reserved;
-            reserved = buf.len() + data.len();
+        needed += data.len() + structural_bytes(&data).saturating_mul(BYTES_PER_VALUE);
+        if needed > reserved {
+            take_budget(app, needed - reserved, &mut held, false).await?;
+            reserved = needed;
         }
-        take_budget(app, charge, &mut held).await?;
         buf.extend_from_slice(&data);
     }
     Ok((buf.freeze(), held))
 }
 
-/// Takes `n` bytes (rounded up to KiB) from the budget of body bytes in flight, waiting at
-/// most `limits.budget_wait`, and adds them to `held`.
+/// Takes `n` bytes (rounded up to KiB) from the budget of memory in flight and adds them
+/// to `held`; when there is no room, waits at most `limits.budget_wait` if `wait`, else
+/// fails at once.
 async fn take_budget<'a>(
     app: &'a App,
     n: usize,
     held: &mut Option<tokio::sync::SemaphorePermit<'a>>,
+    wait: bool,
 ) -> Result<(), Failure> {
     let want = u32::try_from(n.div_ceil(1024)).unwrap_or(u32::MAX);
     if want == 0 {
@@ -267,6 +283,7 @@ async fn take_budget<'a>(
     }
     let permit = match app.body_budget.try_acquire_many(want) {
         Ok(p) => p,
+        Err(_) if !wait => return Err(Failure::Busy),
         Err(_) => tokio::time::timeout(app.limits.budget_wait, app.body_budget.acquire_many(want))
             .await
             .map_err(|_| Failure::Busy)?
