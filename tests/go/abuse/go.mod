@@ -1,0 +1,3 @@
+module dsguard.test/abuse
+
+go 1.19
