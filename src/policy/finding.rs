@@ -57,6 +57,14 @@ impl Findings {
     }
 }
 
+/// Runs `check` into a scratch list and says whether it found anything: the API server's
+/// `len(validateX(...)) != 0`, used where an option depends on whether old data was valid.
+pub(crate) fn fails(check: impl FnOnce(&mut Out)) -> bool {
+    let mut scratch = Findings::default();
+    check(&mut scratch.rule(RuleId::PodSpec));
+    scratch.len() > 0
+}
+
 /// Writes findings of one rule, with the API server's error types.
 pub(crate) struct Out<'f> {
     findings: &'f mut Findings,

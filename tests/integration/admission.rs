@@ -73,7 +73,8 @@ fn responses_echo_the_envelope_and_follow_the_contract() {
         for endpoint in ["validate", "mutate"] {
             let o = review(endpoint, &request);
             let resp: Value = serde_json::from_str(&out(&o)).unwrap();
-            assert_eq!(resp["apiVersion"], "admission.k8s.io/v1");
+            // Answered in the version asked (v1 or v1beta1).
+            assert_eq!(resp["apiVersion"], req["apiVersion"]);
             assert_eq!(resp["kind"], "AdmissionReview");
             assert_eq!(resp["response"]["uid"], req["request"]["uid"]);
             let r = &resp["response"];

@@ -182,3 +182,191 @@ proptest! {
         }
     }
 }
+
+/// Mistakes people make in DaemonSets (each a JSON pointer and the value put there), from
+/// the API server's pod template validation, the apps rules and the policy rules.
+const MISTAKES: &[(&str, &str)] = &[
+    (
+        "/spec/template/spec/containers/0/resources",
+        r#"{"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}"#,
+    ),
+    (
+        "/spec/template/spec/containers/0/imagePullPolicy",
+        r#""always""#,
+    ),
+    (
+        "/spec/template/spec/containers/0/volumeMounts",
+        r#"[{"name": "logs", "mountPath": "/var/log"}]"#,
+    ),
+    (
+        "/spec/template/spec/containers/0/livenessProbe",
+        r#"{"periodSeconds": 10}"#,
+    ),
+    (
+        "/spec/template/spec/containers/0/ports",
+        r#"[{"containerPort": 70000, "hostPort": 9100}]"#,
+    ),
+    (
+        "/spec/template/spec/containers/0/env",
+        r#"[{"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]"#,
+    ),
+    (
+        "/spec/template/spec/containers/0/image",
+        r#""nginx:latest""#,
+    ),
+    (
+        "/spec/template/spec/containers/0/resources/requests/memory",
+        r#""12Gb""#,
+    ),
+    (
+        "/spec/template/spec/dnsPolicy",
+        r#""ClusterFirstWithHostnet""#,
+    ),
+    (
+        "/spec/template/spec/volumes",
+        r#"[{"name": "Var_Log", "hostPath": {"path": "/var/log", "type": "Dir"}}]"#,
+    ),
+    (
+        "/spec/template/spec/tolerations",
+        r#"[{"operator": "Equal", "value": "x"}]"#,
+    ),
+    (
+        "/spec/template/spec/nodeSelector",
+        r#"{"kubernetes.io/os": "linux os"}"#,
+    ),
+    (
+        "/spec/template/spec/securityContext",
+        r#"{"runAsUser": -1, "sysctls": [{"name": "net.core.somaxconn", "value": "1"}]}"#,
+    ),
+    ("/spec/template/spec/hostNetwork", "true"),
+    ("/spec/template/metadata/labels/app", r#""other""#),
+    (
+        "/spec/template/metadata/annotations",
+        r#"{"controller.kubernetes.io/pod-deletion-cost": "x"}"#,
+    ),
+    ("/spec/selector", r#"{"matchLabels": {}}"#),
+    (
+        "/spec/updateStrategy",
+        r#"{"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}}"#,
+    ),
+    ("/spec/updateStrategy", r#"{"type": "Rolling"}"#),
+    ("/spec/minReadySeconds", "-1"),
+    ("/spec/replicas", "3"),
+    ("/spec/template/spec/containers/0/unknownField", "1"),
+    ("/metadata/labels", r#"{"a/b/c": "x"}"#),
+    ("/metadata/name", r#""Node_Exporter""#),
+];
+
+fn arb_faulty_daemonset() -> impl Strategy<Value = Value> {
+    prop::sample::subsequence((0..MISTAKES.len()).collect::<Vec<_>>(), 0..5)
+        .prop_map(|picked| faulty_daemonset(&picked))
+}
+
+/// A healthy DaemonSet with the mistakes `picked` (indices into [`MISTAKES`]) made.
+fn faulty_daemonset(picked: &[usize]) -> Value {
+    {
+        let mut ds = json!({
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": "agent", "namespace": "kube-system"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "agent"}},
+                "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {
+                    "containers": [{"name": "agent", "image": "agent:1.0",
+                        "resources": {"requests": {"cpu": "10m", "memory": "20Mi"}}}]}}}});
+        for &i in picked {
+            let (pointer, value) = MISTAKES[i];
+            let value: Value = serde_json::from_str(value).unwrap();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            if let Some(Value::Object(m)) = ds.pointer_mut(parent) {
+                m.insert(key.to_string(), value);
+            }
+        }
+        ds
+    }
+}
+
+/// What a face reports as an error: rule, path and message.
+fn errors<'a>(items: impl Iterator<Item = (RuleId, Severity, &'a str, &'a str)>) -> Vec<String> {
+    let mut v: Vec<String> = items
+        .filter(|(_, s, _, _)| *s == Severity::Error)
+        .map(|(r, _, p, m)| format!("[{r}] {p}: {m}"))
+        .collect();
+    v.sort();
+    v
+}
+
+const DECODING: [RuleId; 4] = [
+    RuleId::Parse,
+    RuleId::Schema,
+    RuleId::UnknownField,
+    RuleId::DeploymentField,
+];
+
+/// `ds` as `dsguard validate` sees it in a file, and as the validating webhook sees it in a
+/// CREATE review: (every offline violation, offline errors but the decoding rules, the
+/// review's allowed flag, the errors listed in the review's message).
+fn both_faces(ds: &Value) -> (usize, Vec<String>, bool, Vec<String>) {
+    let policy = Policy::default();
+    let text = serde_json::to_string_pretty(ds).unwrap();
+    let entries = dsguard::manifest::read_documents(text.as_bytes());
+    assert_eq!(entries.len(), 1);
+    let offline = dsguard::check::validate_entry("ds.json", &entries[0], &policy, None);
+    let want = errors(
+        offline
+            .violations
+            .iter()
+            .filter(|v| !DECODING.contains(&v.rule))
+            .map(|v| (v.rule, v.severity, v.path.as_str(), v.message.as_str())),
+    );
+    let review = json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "u", "operation": "CREATE", "name": ds["metadata"]["name"],
+            "namespace": "kube-system",
+            "kind": {"group": "apps", "version": "v1", "kind": "DaemonSet"},
+            "resource": {"group": "apps", "version": "v1", "resource": "daemonsets"},
+            "object": ds,
+        }
+    });
+    let body = serde_json::to_vec(&review).unwrap();
+    let answer =
+        dsguard::admission::review_bytes(&body, dsguard::admission::Endpoint::Validate, &policy)
+            .unwrap();
+    let r = &answer.response.response;
+    let message = r
+        .status
+        .as_ref()
+        .map(|s| s.message.clone())
+        .unwrap_or_default();
+    // The message is a header line, then one line per error.
+    let mut got: Vec<String> = message.lines().skip(1).map(str::to_string).collect();
+    got.sort();
+    (offline.violations.len(), want, r.allowed, got)
+}
+
+#[test]
+fn each_generated_mistake_is_found_and_both_faces_agree() {
+    for (i, (pointer, _)) in MISTAKES.iter().enumerate() {
+        let ds = faulty_daemonset(&[i]);
+        let (found, want, allowed, got) = both_faces(&ds);
+        // hostNetwork is a mistake only with the ports and sysctls above.
+        let fine_alone = *pointer == "/spec/template/spec/hostNetwork";
+        assert_eq!(found > 0, !fine_alone, "{pointer}: {want:?}");
+        assert_eq!(allowed, want.is_empty(), "{pointer}");
+        assert_eq!(got, want, "{pointer}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// One verdict: the validating webhook (`review validate`, `POST /validate`) denies with
+    /// exactly the errors `dsguard validate` reports for the same DaemonSet as a file, but
+    /// for the decoding rules (the API server decoded the object before calling).
+    #[test]
+    fn review_denials_equal_validate_errors_minus_decoding(ds in arb_faulty_daemonset()) {
+        let (_, want, allowed, got) = both_faces(&ds);
+        prop_assert_eq!(allowed, want.is_empty());
+        prop_assert_eq!(got, want);
+    }
+}

@@ -363,7 +363,7 @@ fn init_containers(spec: &Node, at: &At, pod: &Pod, o: &mut Out) {
         let c_at = list_at.index(i);
         container_common(c, &c_at, pod, o);
         init_restart_policy(c, &c_at, pod.opts, o);
-        let sidecar = string_ptr(c, "restartPolicy") == Some("Always");
+        let sidecar = is_sidecar(c);
         if let Some(name) = string(c, "name") {
             if names.contains(&name) {
                 o.duplicate(&c_at.child("name"), name);
@@ -1041,7 +1041,7 @@ fn is_native_resource(name: &str) -> bool {
 }
 
 /// `IsHugePageResourceName`.
-fn is_huge_page_resource(name: &str) -> bool {
+pub(crate) fn is_huge_page_resource(name: &str) -> bool {
     name.starts_with("hugepages-")
 }
 
@@ -1177,7 +1177,7 @@ fn huge_page_value(name: &str, q: &Quantity, at: &At, opts: &Options, o: &mut Ou
 }
 
 /// `IsHugePageResourceValueDivisible`: the page size is the name's quantity suffix.
-fn is_huge_page_value_divisible(name: &str, q: &Quantity) -> bool {
+pub(crate) fn is_huge_page_value_divisible(name: &str, q: &Quantity) -> bool {
     let size = name.strip_prefix("hugepages-").unwrap_or("");
     let Ok(page) = Quantity::parse(size) else {
         return false;
@@ -1927,6 +1927,24 @@ fn json_string_list(s: &mut String, list: Option<&Node>) {
         }
         None => s.push_str("null"),
     }
+}
+
+/// `IsRestartableInitContainer`: `restartPolicy: Always`.
+pub(crate) fn is_sidecar(c: &Node) -> bool {
+    string_ptr(c, "restartPolicy") == Some("Always")
+}
+
+/// `hasSysAdminAndPrivilegeEscalationFalse`: `CAP_SYS_ADMIN` added and
+/// `allowPrivilegeEscalation` not `true`.
+pub(crate) fn sys_admin_without_privilege_escalation(c: &Node) -> bool {
+    let sc = c.field("securityContext");
+    bool_ptr(sc, "allowPrivilegeEscalation") != Some(true)
+        && sc
+            .field("capabilities")
+            .field("add")
+            .items()
+            .iter()
+            .any(|cap| cap.as_str() == Some("CAP_SYS_ADMIN"))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub(crate) mod spec;
 pub(crate) mod volumes;
 
 use options::Options;
+use spec::each_container;
 
 use super::finding::{Findings, Out};
 use super::meta;
@@ -211,16 +212,6 @@ pub(crate) fn local_descending_path(target: &str, at: &At, o: &mut Out) {
     }
     if target.split('/').any(|part| part == "..") {
         o.invalid(at, target, "must not contain '..'");
-    }
-}
-
-/// The containers of a spec with their paths.
-fn each_container<'a>(spec: &'a Node, spec_at: &At, mut f: impl FnMut(&'a Node<'a>, &At)) {
-    for kind in ["initContainers", "containers", "ephemeralContainers"] {
-        let list = spec_at.child(kind);
-        for (i, c) in spec.field(kind).items().iter().enumerate() {
-            f(c, &list.index(i));
-        }
     }
 }
 
@@ -439,6 +430,16 @@ pub(crate) fn dropped_fields(template: &Node, at: &At, out: &mut Findings) {
             }
         }
     }
+}
+
+/// Whether a template's deletion-cost annotation is set and fails
+/// `GetDeletionCostFromPodAnnotations`.
+pub(crate) fn has_invalid_deletion_cost(template: &Node) -> bool {
+    annotation(
+        template.field("metadata").field("annotations"),
+        DELETION_COST,
+    )
+    .is_some_and(|v| !is_deletion_cost(v))
 }
 
 #[cfg(test)]

@@ -12,19 +12,28 @@ use crate::policy::view::Node;
 /// the API server (a 400, not a field error); dsguard reports it as a `schema` finding at
 /// the field when `opts.decoding`, and the caller skips the checks that need the value.
 pub(crate) fn quantity(value: &Node, at: &At, opts: &Options, o: &mut Out) -> Option<Quantity> {
-    let text: std::borrow::Cow<str> = match value {
-        Node::String(s) => std::borrow::Cow::Borrowed(s.trim()),
-        Node::Number(n) => std::borrow::Cow::Owned(n.to_string()),
-        // Null is an unset field; other types are the schema rule's to report.
-        _ => return None,
-    };
-    match Quantity::parse(&text) {
+    match parse(value)? {
         Ok(q) => Some(q),
         Err(e) => {
             if opts.decoding {
-                o.under(RuleId::Schema).invalid(at, value, e.to_string());
+                o.under(RuleId::Schema).invalid(at, value, e);
             }
             None
         }
     }
+}
+
+/// A quantity read without reporting (a bad one is reported where the field is validated).
+pub(crate) fn quiet(value: &Node) -> Option<Quantity> {
+    parse(value)?.ok()
+}
+
+/// `None` for an unset field (null) or another JSON type (the schema rule's to report).
+fn parse(value: &Node) -> Option<Result<Quantity, String>> {
+    let text: std::borrow::Cow<str> = match value {
+        Node::String(s) => std::borrow::Cow::Borrowed(s.trim()),
+        Node::Number(n) => std::borrow::Cow::Owned(n.to_string()),
+        _ => return None,
+    };
+    Some(Quantity::parse(&text).map_err(|e| e.to_string()))
 }

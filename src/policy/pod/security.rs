@@ -428,6 +428,23 @@ fn is_windows_dns_name(d: &str) -> bool {
     })
 }
 
+/// Whether a sysctl of the spec fails `ValidateHostSysctl` (a network sysctl with
+/// `hostNetwork`, an IPC one with `hostIPC`).
+pub(crate) fn has_host_namespaced_sysctl(spec: &Node) -> bool {
+    let host_network = flag(spec, "hostNetwork");
+    let host_ipc = flag(spec, "hostIPC");
+    spec.field("securityContext")
+        .field("sysctls")
+        .items()
+        .iter()
+        .filter_map(|s| s.get("name").and_then(Node::as_str))
+        .any(|name| match sysctl_namespace(name) {
+            SysctlNamespace::Net => host_network,
+            SysctlNamespace::Ipc => host_ipc,
+            SysctlNamespace::Unknown => false,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};

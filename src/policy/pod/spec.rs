@@ -14,9 +14,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Display, Write as _};
 
 use super::options::Options;
-use super::quantity_field::quantity;
+use super::quantity_field::{self, quantity};
 use super::{containers, security, volumes};
-use crate::policy::finding::{Out, Quoted, Raw};
+use crate::policy::finding::{Out, Quoted, Raw, fails};
 use crate::policy::meta::{self, Selector};
 use crate::policy::names::{
     inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_qualified_name,
@@ -149,7 +149,7 @@ pub(crate) fn validate(spec: &Node, at: &At, opts: &Options, o: &mut Out) {
 // Reading fields.
 
 /// A string field (absent, null or another type: `None`).
-pub(super) fn str_of<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+pub(crate) fn str_of<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     node.get(key).and_then(Node::as_str)
 }
 
@@ -159,7 +159,7 @@ fn non_empty<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
 }
 
 /// A boolean field, false when unset.
-pub(super) fn flag(node: &Node, key: &str) -> bool {
+pub(crate) fn flag(node: &Node, key: &str) -> bool {
     node.get(key).and_then(Node::as_bool).unwrap_or(false)
 }
 
@@ -187,7 +187,7 @@ pub(super) fn is_struct(item: &Node) -> bool {
 }
 
 /// `podshelper.VisitContainersWithPath`: init, regular, then ephemeral containers.
-pub(super) fn each_container<'a>(spec: &'a Node, at: &At, mut f: impl FnMut(&'a Node<'a>, &At)) {
+pub(crate) fn each_container<'a>(spec: &'a Node, at: &At, mut f: impl FnMut(&'a Node<'a>, &At)) {
     for kind in ["initContainers", "containers", "ephemeralContainers"] {
         let list = at.child(kind);
         for (i, c) in spec.field(kind).items().iter().enumerate() {
@@ -551,15 +551,6 @@ fn canonical(nanos: i128, format: Format) -> String {
     format!("{sign}{digits}{suffix}")
 }
 
-/// A quantity read without reporting (a bad one was reported where the field is validated).
-fn parse_quiet(value: &Node) -> Option<Quantity> {
-    match value {
-        Node::String(s) => Quantity::parse(s.trim()).ok(),
-        Node::Number(n) => Quantity::parse(&n.to_string()).ok(),
-        _ => None,
-    }
-}
-
 /// A quantity field as validation sees it (after defaulting): its value when it can be held,
 /// else the parsed quantity as it is.
 struct Shown {
@@ -623,20 +614,7 @@ fn hugepage_value(name: &str, q: &Shown, at: &At, opts: &Options, o: &mut Out) {
     if opts.allow_indivisible_huge_pages_values {
         return;
     }
-    let divisible = match name
-        .strip_prefix(HUGEPAGES)
-        .and_then(|s| Quantity::parse(s).ok())
-    {
-        None => false,
-        Some(page) if page.is_negative() || page.is_zero() => false,
-        Some(page) => match (page.milli_value(), page.value(), q.q.value()) {
-            (Some(m), _, _) if m % 1000 != 0 => false,
-            // Value() of the rounded quantity: rounding to milli first changes nothing.
-            (Some(_), Some(p), Some(v)) => v % p == 0,
-            // Beyond int64: Go's values wrap; accept.
-            _ => true,
-        },
-    };
+    let divisible = containers::is_huge_page_value_divisible(name, &q.q);
     if !divisible {
         let text = q.to_string();
         o.invalid(
@@ -687,7 +665,7 @@ fn pod_resource_requirements(
             resource_quantity_value(name, q, &p, o);
             match limits.get(name) {
                 Some(limit) => {
-                    if let Some(limit) = parse_quiet(limit).map(Shown::of) {
+                    if let Some(limit) = quantity_field::quiet(limit).map(Shown::of) {
                         let ord = q.cmp(&limit);
                         if ord != Ordering::Equal && !overcommit_allowed(name) {
                             o.invalid(
@@ -800,7 +778,7 @@ impl<'a> ResourceList<'a> {
     fn of(list: &'a Node) -> ResourceList<'a> {
         let mut out = ResourceList::default();
         for (name, value) in list.entries() {
-            let amount = parse_quiet(value).as_ref().and_then(Amount::of);
+            let amount = quantity_field::quiet(value).as_ref().and_then(Amount::of);
             out.set(name, amount);
         }
         out
@@ -1927,6 +1905,74 @@ fn windows(spec: &Node, at: &At, o: &mut Out) {
             }
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an old template used, for the options of an update (`pkg/api/pod/util.go`).
+
+/// `hasInvalidLabelValueInAffinitySelector`: a pod (anti-)affinity term, required or
+/// preferred, whose selectors fail `ValidatePodAffinityTermSelector(term, false)`.
+pub(crate) fn affinity_selectors_fail_strict(spec: &Node) -> bool {
+    let affinity = spec.field("affinity");
+    ["podAffinity", "podAntiAffinity"].iter().any(|kind| {
+        let pa = affinity.field(kind);
+        let required = pa
+            .field("requiredDuringSchedulingIgnoredDuringExecution")
+            .items();
+        let preferred = pa
+            .field("preferredDuringSchedulingIgnoredDuringExecution")
+            .items();
+        required
+            .iter()
+            .chain(preferred.iter().map(|t| t.field("podAffinityTerm")))
+            .any(|term| {
+                ["labelSelector", "namespaceSelector"].iter().any(|key| {
+                    selector_of(term, key)
+                        .and_then(Selector::of)
+                        .is_some_and(|s| fails(|o| s.validate(&At::ROOT, false, o)))
+                })
+            })
+    })
+}
+
+/// `helper.HasInvalidLabelValueInNodeSelectorTerms` on the required node-affinity terms: a
+/// `matchExpressions` value that is not a label value.
+pub(crate) fn required_node_affinity_has_invalid_value(spec: &Node) -> bool {
+    spec.field("affinity")
+        .field("nodeAffinity")
+        .field("requiredDuringSchedulingIgnoredDuringExecution")
+        .field("nodeSelectorTerms")
+        .items()
+        .iter()
+        .flat_map(|t| t.field("matchExpressions").items())
+        .flat_map(|e| e.field("values").items())
+        .filter_map(Node::as_str)
+        .any(|v| !is_valid_label_value(v).is_empty())
+}
+
+/// `hasInvalidTopologySpreadConstraintLabelSelector`: a constraint's selector fails the
+/// strict `ValidateLabelSelector`.
+pub(crate) fn spread_selectors_fail_strict(spec: &Node) -> bool {
+    spec.field("topologySpreadConstraints")
+        .items()
+        .iter()
+        .any(|c| {
+            selector_of(c, "labelSelector")
+                .and_then(Selector::of)
+                .is_some_and(|s| fails(|o| s.validate(&At::ROOT, false, o)))
+        })
+}
+
+/// `hasInvalidTopologySpreadConstrainMatchLabelKeys`: a constraint's `matchLabelKeys` fail
+/// `ValidateMatchLabelKeysAndMismatchLabelKeys`.
+pub(crate) fn spread_match_label_keys_fail(spec: &Node) -> bool {
+    spec.field("topologySpreadConstraints")
+        .items()
+        .iter()
+        .any(|c| {
+            let keys = c.field("matchLabelKeys").items();
+            fails(|o| match_label_keys(&At::ROOT, keys, &[], selector_of(c, "labelSelector"), o))
+        })
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::fmt::{self, Display, Write as _};
 use super::local_descending_path;
 use super::options::Options;
 use super::quantity_field::quantity;
-use crate::policy::finding::{Out, Quoted, Raw};
+use crate::policy::finding::{Out, Quoted, Raw, fails};
 use crate::policy::meta;
 use crate::policy::names::{is_dns1123_label, is_dns1123_subdomain, is_qualified_name};
 use crate::policy::path::At;
@@ -1951,6 +1951,29 @@ pub(crate) fn file_key_ref_volumes(spec: &Node, at: &At, o: &mut Out) {
             }
         }
     }
+}
+
+/// `hasNonLocalProjectedTokenPath`: a projected service account token whose path fails
+/// `ValidateLocalNonReservedPath`.
+pub(crate) fn has_non_local_projected_token_path(spec: &Node) -> bool {
+    spec.field("volumes")
+        .items()
+        .iter()
+        .flat_map(|v| v.field("projected").field("sources").items())
+        .filter_map(|s| s.get("serviceAccountToken").filter(|t| t.is_object()))
+        .any(|t| {
+            let path = text(t, "path").unwrap_or("");
+            fails(|o| local_non_reserved_path(path, &At::ROOT, o))
+        })
+}
+
+/// `hasEmptyImageVolumeReference`: an image volume without a reference.
+pub(crate) fn has_empty_image_reference(spec: &Node) -> bool {
+    spec.field("volumes")
+        .items()
+        .iter()
+        .filter_map(|v| v.get("image").filter(|i| i.is_object()))
+        .any(|i| text(i, "reference") == Some(""))
 }
 
 #[cfg(test)]
