@@ -468,3 +468,80 @@ fn unreadable_entries_in_a_directory_are_reported() {
         "{v:#}"
     );
 }
+
+/// Hostile values inside a well-formed DaemonSet, through the binary: each is a finding at
+/// its field (or accepted, as the API server accepts it), and nothing panics. (Whether the
+/// webhook agrees is `props::review_denials_equal_validate_errors_minus_decoding`'s.)
+#[test]
+fn hostile_values_are_findings_at_their_fields() {
+    let env: Vec<Value> = (0..10_000)
+        .map(|i| serde_json::json!({"name": format!("VAR_{i}"), "value": "x"}))
+        .collect();
+    // Projected volumes nested as deep as the API allows (they cannot nest), with many
+    // sources, and a downward API item path with a `..` element.
+    let sources: Vec<Value> = (0..2_000)
+        .map(|i| serde_json::json!({"configMap": {"name": format!("c{i}"), "items": [{"key": "k", "path": format!("p{i}")}]}}))
+        .chain([serde_json::json!({"downwardAPI": {"items": [{"path": "../x", "fieldRef": {"fieldPath": "metadata.name"}}]}})])
+        .collect();
+    let ds = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "hostile", "namespace": "kube-system", "labels": {"app": "ağent"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {
+                "containers": [{
+                    "name": "agent", "image": "agent:1.0", "env": env,
+                    "resources": {"requests": {"cpu": "1e1000000", "memory": "20Mi"}},
+                    "ports": [{"containerPort": "BIG"}],
+                    "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"}],
+                }],
+                "volumes": [{"name": "cfg", "projected": {"sources": sources}}],
+                "hostname": "ünïcode",
+            }},
+        },
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.json");
+    // An integer beyond 64 bits, which serde_json's Value cannot hold: written as text.
+    let text = serde_json::to_string_pretty(&ds)
+        .unwrap()
+        .replace(r#""BIG""#, "99999999999999999999");
+    std::fs::write(&file, text).unwrap();
+    let o = dsguard(&["validate", "-o", "json", file.to_str().unwrap()], None);
+    assert_eq!(code(&o), 1, "{}", err(&o));
+    assert!(err(&o).is_empty(), "{}", err(&o));
+    let v: Value = serde_json::from_str(&out(&o)).unwrap();
+    let found: Vec<String> = v["results"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "[{}] {}",
+                v["rule"].as_str().unwrap(),
+                v["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for want in [
+        "[label-invalid] metadata.labels",
+        // Beyond 64 bits: a decoding error at the field (the API server answers 400).
+        "[schema] spec.template.spec.containers[0].ports[0].containerPort",
+        // Go's path has no item index here (validateProjectionSources).
+        "[pod-spec] spec.template.spec.volumes[0].projected.sources[2000].downwardAPI.path",
+        "[pod-spec] spec.template.spec.hostname",
+    ] {
+        assert!(
+            found.iter().any(|f| f == want),
+            "{want} missing from {found:#?}"
+        );
+    }
+    // 1e1000000 CPU is a quantity the API server accepts (capped at 2^63-1) and 10,000
+    // distinct env vars are valid: neither is reported.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.contains("resources") || f.contains(".env")),
+        "{found:#?}"
+    );
+}
