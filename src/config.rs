@@ -131,13 +131,14 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
     };
     let mut policy = Policy::default();
     if let Some(t) = cfg.tolerations {
-        for (i, tol) in t.iter().enumerate() {
-            check_toleration(tol).map_err(|m| {
-                err(
-                    line_at("tolerations", &i.to_string()),
-                    format!("key `tolerations[{i}]`: {m}"),
-                )
-            })?;
+        // The API server's own check: the first problem, at its entry's line.
+        if let Some(problem) = crate::policy::toleration_problems(&t).into_iter().next() {
+            let index = problem
+                .strip_prefix("tolerations[")
+                .and_then(|r| r.split(']').next())
+                .unwrap_or("0")
+                .to_string();
+            return Err(err(line_at("tolerations", &index), problem));
         }
         policy.tolerations = t;
     }
@@ -193,28 +194,6 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, ConfigError> {
     Ok(policy)
 }
 
-fn check_toleration(t: &Toleration) -> Result<(), String> {
-    if !matches!(t.operator.as_str(), "" | "Equal" | "Exists") {
-        return Err(format!(
-            "operator \"{}\" is not Equal or Exists",
-            t.operator
-        ));
-    }
-    if t.key.is_empty() && t.operator != "Exists" {
-        return Err("operator must be Exists when `key` is empty".into());
-    }
-    if !matches!(
-        t.effect.as_str(),
-        "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute"
-    ) {
-        return Err(format!(
-            "effect \"{}\" is not NoSchedule, PreferNoSchedule or NoExecute",
-            t.effect
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +232,18 @@ mod tests {
                 4,
                 "efect",
                 "unknown toleration key",
+            ),
+            (
+                "tolerations:\n- key: a\n  operator: Exists\n- key: b\n  operator: exists\n",
+                4,
+                "tolerations[1].operator: Unsupported value: \"exists\": supported values: \"Equal\", \"Exists\"",
+                "the API server's toleration check, at the entry",
+            ),
+            (
+                "tolerations:\n- operator: Equal\n  effect: NoSchedule\n",
+                2,
+                "tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty",
+                "empty key needs Exists",
             ),
             (
                 "rules:\n  image-latest: fatal\n",

@@ -108,6 +108,27 @@ pub fn mutate_node(obj: &Node, policy: &Policy, mode: MutateMode) -> json_patch:
     mutate::mutate(obj, policy, mode)
 }
 
+/// The API server's objections to a list of tolerations (`validateTolerations`, as for
+/// `spec.template.spec.tolerations`), each as `tolerations[i].field: message`. The
+/// configuration's default tolerations go through it: `mutate` adds them to every
+/// DaemonSet, so one the API server refuses would make every fixed object invalid.
+pub fn toleration_problems(tolerations: &[Toleration]) -> Vec<String> {
+    let value = serde_json::to_value(tolerations).unwrap_or(Value::Null);
+    let node = Node::from(&value);
+    let mut findings = finding::Findings::default();
+    pod::spec::tolerations(
+        node.items(),
+        &path::At::ROOT.child("tolerations"),
+        &pod::options::Options::create(true),
+        &mut findings.rule(RuleId::PodSpec),
+    );
+    findings
+        .0
+        .into_iter()
+        .map(|(_, p, m)| format!("{p}: {m}"))
+        .collect()
+}
+
 /// Rollout health of a live DaemonSet (`dsguard audit`): its status counts, and the
 /// `rollout-incomplete`, `pods-misscheduled` and `generation-stale` findings at their
 /// configured severities.
