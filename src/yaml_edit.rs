@@ -18,6 +18,7 @@ use serde_json::Value;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
+use crate::policy::{escape_token, unescape_token};
 use crate::yaml::{MAX_DEPTH, parse_documents, resolve_scalar};
 
 /// Why a patch could not be applied to the text in place.
@@ -96,10 +97,7 @@ fn tokens(pointer: &str) -> Result<Vec<String>, EditError> {
     let Some(rest) = pointer.strip_prefix('/') else {
         return unsupported(format!("`{pointer}` is not a JSON pointer"));
     };
-    Ok(rest
-        .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect())
+    Ok(rest.split('/').map(unescape_token).collect())
 }
 
 fn apply_op(text: &str, op: &PatchOperation) -> Result<String, EditError> {
@@ -1377,7 +1375,7 @@ fn display_path(tokens: &[String]) -> String {
     }
     tokens
         .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+        .map(|t| format!("/{}", escape_token(t)))
         .collect()
 }
 

@@ -34,7 +34,7 @@ use serde_json::Value;
 pub use finding::Violation;
 pub use meta::label_problems;
 pub use mutate::MutateMode;
-pub use path::{FieldPath, escape_token};
+pub use path::{FieldPath, escape_token, unescape_token};
 pub use rules::{RuleId, Severity};
 pub use settings::{DEFAULT_EXEMPT_ANNOTATION, DEFAULT_VOLATILE_LABEL_KEYS, Policy, Toleration};
 pub use view::Node;

@@ -79,6 +79,15 @@ pub fn escape_token(token: &str) -> String {
     json_patch::jsonptr::Token::new(token).encoded().to_string()
 }
 
+/// Reads one JSON pointer token (`~1` is `/`, `~0` is `~`); a token with a stray `~` is
+/// taken as it is written.
+pub fn unescape_token(token: &str) -> String {
+    match json_patch::jsonptr::Token::from_encoded(token) {
+        Ok(t) => t.decoded().into_owned(),
+        Err(_) => token.to_string(),
+    }
+}
+
 /// A path to a field of an object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FieldPath(Vec<Segment>);

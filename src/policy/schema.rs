@@ -110,7 +110,7 @@ fn field_path(obj: &Value, pointer: &str) -> FieldPath {
     let mut path = FieldPath::default();
     let mut cur = Some(obj);
     for raw in pointer.split('/').skip(1) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
+        let seg = super::path::unescape_token(raw);
         match cur {
             Some(Value::Array(a)) => {
                 let i: usize = seg.parse().unwrap_or(0);
