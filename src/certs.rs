@@ -264,6 +264,18 @@ pub fn ca_bundle_patch(ca_bundle: &str) -> String {
     out
 }
 
+/// Whether `dir` is an overlay `write_overlay` can write into: checked before anything is
+/// generated, so that a wrong directory leaves `--out` untouched.
+pub fn check_overlay(dir: &Path) -> Result<(), CertError> {
+    if dir.join("kustomization.yaml").is_file() {
+        return Ok(());
+    }
+    Err(CertError::Invalid(format!(
+        "{}: no kustomization.yaml here; pass the self-signed overlay, e.g. manifests/overlays/self-signed (nothing was written)",
+        dir.display()
+    )))
+}
+
 /// Copies the serving pair into a kustomize overlay directory and writes `ca-bundle.yaml`
 /// there, so that `kubectl apply -k DIR` installs a working webhook.
 pub fn write_overlay(
@@ -271,12 +283,7 @@ pub fn write_overlay(
     out: &CertOutput,
     certs_dir: &Path,
 ) -> Result<Vec<PathBuf>, CertError> {
-    if !dir.join("kustomization.yaml").is_file() {
-        return Err(CertError::Invalid(format!(
-            "{}: no kustomization.yaml here; pass the self-signed overlay, e.g. manifests/overlays/self-signed",
-            dir.display()
-        )));
-    }
+    check_overlay(dir)?;
     let mut written = Vec::new();
     for name in ["tls.crt", "tls.key"] {
         let from = certs_dir.join(name);

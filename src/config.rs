@@ -27,17 +27,28 @@ use serde::Deserialize;
 use crate::policy::{Policy, RuleId, Severity, Toleration, escape_token};
 use crate::yaml;
 
-/// A configuration that cannot be used. The message names the file, line and key.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+/// A configuration that cannot be used. The message names the file, line and key (no line
+/// when the file itself cannot be read).
+#[derive(Debug)]
 pub struct ConfigError {
     /// The configuration file.
     pub file: String,
-    /// 1-based line of the problem.
+    /// 1-based line of the problem; 0 when the file could not be read at all.
     pub line: usize,
     /// What is wrong and what to do.
     pub message: String,
 }
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            line => write!(f, "{}:{line}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -73,7 +84,9 @@ pub fn load(path: Option<&Path>) -> Result<Policy, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         file: file.clone(),
         line: 0,
-        message: format!("cannot read the configuration: {e}"),
+        message: format!(
+            "cannot read the configuration: {e}; give an existing file to --config (or DSGUARD_CONFIG), or leave it out for the embedded defaults"
+        ),
     })?;
     parse(&file, &text)
 }

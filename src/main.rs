@@ -64,6 +64,9 @@ enum Command {
         /// quoting and indentation are kept.
         #[arg(long, short = 'w')]
         write: bool,
+        /// Accept a directory that holds no manifest (otherwise an error, exit 2).
+        #[arg(long)]
+        allow_empty: bool,
         /// Files, directories, or - for stdin.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
@@ -112,6 +115,9 @@ struct ValidateArgs {
     namespace: String,
     #[command(flatten)]
     cluster: ClusterArgs,
+    /// Accept a directory that holds no manifest (otherwise an error, exit 2).
+    #[arg(long)]
+    allow_empty: bool,
     /// Files, directories (searched for *.yaml, *.yml, *.json), or - for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
@@ -367,6 +373,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             output,
             diff,
             write,
+            allow_empty,
             paths,
         } => {
             if write && paths.iter().any(|p| p == "-") {
@@ -379,7 +386,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             let policy = load_policy(&config)?;
-            let inputs = manifest::expand_paths(&paths).map_err(|e| e.to_string())?;
+            let inputs = manifest::expand_paths(&paths, allow_empty).map_err(|e| e.to_string())?;
             let format = match (diff, output) {
                 (true, MutateOutput::Github) => MutateFormat::DiffGithub,
                 (true, _) => MutateFormat::Diff,
@@ -423,7 +430,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
     let policy = load_policy(&args.config)?;
-    let inputs = manifest::expand_paths(&args.paths).map_err(|e| e.to_string())?;
+    let inputs =
+        manifest::expand_paths(&args.paths, args.allow_empty).map_err(|e| e.to_string())?;
     let previous = match &args.previous {
         None => None,
         Some(source) => Some(
@@ -513,6 +521,9 @@ fn certs(args: CertsArgs) -> Result<ExitCode, String> {
         days: args.days,
         new_ca: args.new_ca,
     };
+    if let Some(dir) = &args.overlay {
+        dsguard::certs::check_overlay(dir).map_err(|e| e.to_string())?;
+    }
     let made = dsguard::certs::generate(&options).map_err(|e| e.to_string())?;
     let mut files = made.files.clone();
     if let Some(dir) = &args.overlay {

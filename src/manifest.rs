@@ -43,8 +43,9 @@ pub struct PathError {
 }
 
 /// Expands path arguments: files as given, directories recursively (`*.yaml`, `*.yml`,
-/// `*.json`, sorted), `-` for stdin.
-pub fn expand_paths(args: &[String]) -> Result<Vec<Input>, PathError> {
+/// `*.json`, sorted), `-` for stdin. A directory that holds no manifest is an error unless
+/// `allow_empty`: a mistyped path in CI must not pass as "0 files, all good".
+pub fn expand_paths(args: &[String], allow_empty: bool) -> Result<Vec<Input>, PathError> {
     let mut out = Vec::new();
     for arg in args {
         if arg == "-" {
@@ -86,6 +87,12 @@ pub fn expand_paths(args: &[String]) -> Result<Vec<Input>, PathError> {
                 }
             })
             .collect();
+        if files.is_empty() && !allow_empty {
+            return Err(PathError {
+                path: arg.clone(),
+                message: "no manifest (*.yaml, *.yml, *.json) under this directory; check the path, or pass --allow-empty if an empty directory is expected".into(),
+            });
+        }
         files.sort_by_key(Input::name);
         out.extend(files);
     }

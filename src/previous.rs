@@ -143,7 +143,8 @@ pub fn load(
     match source {
         PreviousSource::Paths(paths) => {
             let mut previous = Previous::new(default_namespace, paths.join(", "));
-            let inputs = manifest::expand_paths(paths).map_err(|e| PreviousError(e.to_string()))?;
+            let inputs =
+                manifest::expand_paths(paths, true).map_err(|e| PreviousError(e.to_string()))?;
             for input in &inputs {
                 if matches!(input, Input::Stdin) {
                     return Err(PreviousError(

@@ -60,6 +60,16 @@ pub enum TlsError {
         /// The cause.
         source: rustls::Error,
     },
+    /// The key is not the private key of the certificate.
+    #[error(
+        "{key} is not the private key of the certificate in {cert}: give the key that was made with that certificate (e.g. both tls.crt and tls.key from one `dsguard certs --out DIR` or one Secret)"
+    )]
+    KeyMismatch {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+    },
     /// The client CA bundle cannot verify anything.
     #[error("{path}: {what}")]
     ClientCa {
@@ -154,9 +164,17 @@ pub fn load(paths: &TlsPaths) -> Result<Loaded, TlsError> {
     };
     let mut config = builder
         .with_single_cert(chain, key)
-        .map_err(|source| TlsError::Rustls {
-            path: paths.key.clone(),
-            source,
+        .map_err(|source| match source {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                TlsError::KeyMismatch {
+                    cert: paths.cert.clone(),
+                    key: paths.key.clone(),
+                }
+            }
+            source => TlsError::Rustls {
+                path: paths.key.clone(),
+                source,
+            },
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Loaded {

@@ -545,3 +545,41 @@ fn hostile_values_are_findings_at_their_fields() {
         "{found:#?}"
     );
 }
+
+/// What a new user trips on: a path with no manifest, a missing configuration file.
+#[test]
+fn empty_directories_and_missing_configuration_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("README.md"), "not a manifest").unwrap();
+    let e = empty.to_str().unwrap();
+    for args in [vec!["validate", e], vec!["mutate", e]] {
+        let o = dsguard(&args, None);
+        assert_eq!(code(&o), 2, "{args:?}: a wrong path in CI must not pass");
+        assert_eq!(
+            err(&o),
+            format!(
+                "dsguard: {e}: no manifest (*.yaml, *.yml, *.json) under this directory; check the path, or pass --allow-empty if an empty directory is expected\n"
+            )
+        );
+    }
+    let o = dsguard(&["validate", "--allow-empty", e], None);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "0 files, 0 documents: 0 passed, 0 failed, 0 skipped (0 DaemonSets)\n"
+    );
+    // A configuration file that does not exist: no line number, and what to do.
+    let missing = dir.path().join("dsguard.yaml");
+    let m = missing.to_str().unwrap();
+    let o = dsguard(&["validate", "--config", m, e, "--allow-empty"], None);
+    assert_eq!(code(&o), 2);
+    assert!(
+        err(&o).starts_with(&format!(
+            "dsguard: configuration error: {m}: cannot read the configuration: "
+        )) && err(&o).contains("leave it out for the embedded defaults"),
+        "{}",
+        err(&o)
+    );
+}

@@ -390,11 +390,13 @@ fn certs_names_every_service_form_and_reuses_its_ca() {
         "{}",
         crate::err(&bad)
     );
+    // A wrong overlay directory is refused before anything is written.
+    let fresh = dir.path().join("fresh");
     let o = dsguard(
         &[
             "certs",
             "--out",
-            out.to_str().unwrap(),
+            fresh.to_str().unwrap(),
             "--overlay",
             dir.path().to_str().unwrap(),
         ],
@@ -402,10 +404,12 @@ fn certs_names_every_service_form_and_reuses_its_ca() {
     );
     assert_eq!(crate::code(&o), 2);
     assert!(
-        crate::err(&o).contains("no kustomization.yaml"),
+        crate::err(&o).contains("no kustomization.yaml here")
+            && crate::err(&o).contains("(nothing was written)"),
         "{}",
         crate::err(&o)
     );
+    assert!(!fresh.exists(), "no CA or key written for a refused run");
 }
 
 #[test]

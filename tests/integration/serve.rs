@@ -659,11 +659,15 @@ fn start_up_errors_name_the_file_and_exit_2() {
             path(&not_pem),
             "no private key found",
         ),
-        // A key from another pair.
+        // A key from another pair: both files named, and what to do.
         (
             path(&certs.join("tls.crt")),
             path(&other.join("tls.key")),
-            "tls.key",
+            &format!(
+                "{} is not the private key of the certificate in {}: give the key that was made with that certificate",
+                other.join("tls.key").display(),
+                certs.join("tls.crt").display()
+            ),
         ),
     ];
     for (cert, key, needle) in rows {
