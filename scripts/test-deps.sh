@@ -3,6 +3,8 @@
 #   sarif-schema.json  the SARIF 2.1.0 JSON schema, from the npm package @microsoft/jest-sarif
 #   h2client           tests/go/h2client built with Go: net/http, the client the API server
 #                      calls webhooks with (Debian: apt-get install golang-go)
+#   venv/bin/pre-commit  the pre-commit framework (PyPI), to test .pre-commit-hooks.yaml
+#                      (needs python3 with venv; Debian: apt-get install python3-venv)
 # kubectl must be on PATH (it is on the development and CI machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,11 @@ fi
 command -v go >/dev/null || { echo "go is not on PATH; the webhook tests use Go's net/http client (apt-get install golang-go)" >&2; exit 1; }
 if [[ ! -x $dest/h2client || tests/go/h2client/main.go -nt $dest/h2client ]]; then
   (cd tests/go/h2client && GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$PWD/../../../$dest/go-cache}" go build -o "../../../$dest/h2client" .)
+fi
+if [[ ! -x $dest/venv/bin/pre-commit ]]; then
+  command -v python3 >/dev/null || { echo "python3 is not on PATH; the pre-commit test needs it (apt-get install python3-venv)" >&2; exit 1; }
+  python3 -m venv "$dest/venv"
+  "$dest/venv/bin/pip" install --quiet --disable-pip-version-check 'pre-commit>=3,<5'
 fi
 command -v kubectl >/dev/null || { echo "kubectl is not on PATH; the kubectl tests need it" >&2; exit 1; }
 echo "test dependencies ready in $dest"
