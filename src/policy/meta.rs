@@ -1,6 +1,6 @@
 //! Object metadata, labels and label selectors, after k8s.io/apimachinery
-//! `pkg/api/validation/objectmeta.go` (`ValidateObjectMeta`, `ValidateAnnotations`,
-//! `ValidateObjectMetaUpdate`) and `pkg/apis/meta/v1/validation/validation.go`
+//! `pkg/api/validation/objectmeta.go` (`ValidateObjectMeta`, `ValidateAnnotations`; not
+//! `ValidateObjectMetaUpdate`, see docs/parity.md) and `pkg/apis/meta/v1/validation/validation.go`
 //! (`ValidateLabels`, `ValidateLabelName`, `ValidateLabelSelector`,
 //! `ValidateLabelSelectorRequirement`), with `LabelSelectorAsSelector(...).Matches`
 //! through kube-rs's `Selector`.
@@ -143,10 +143,22 @@ fn owner_reference_json(r: &Node) -> serde_json::Value {
     serde_json::Value::Object(m)
 }
 
-/// `ValidateOwnerReferences`.
+/// `ValidateOwnerReferences`, on the list as the API server validates it: entries with the
+/// same UID as an earlier, identical one are dropped first (k8s.io/apiserver
+/// `pkg/endpoints/handlers/rest.go`, `dedupOwnerReferences`, which warns and keeps the first).
 fn owner_references(refs: &Node, at: &At, o: &mut Out) {
+    let mut list: Vec<&Node> = Vec::new();
+    let mut kept_json: Vec<serde_json::Value> = Vec::new();
+    for r in refs.items() {
+        // Semantic equality: the typed fields, whatever their order in the text.
+        let json = owner_reference_json(r);
+        if !kept_json.contains(&json) {
+            kept_json.push(json);
+            list.push(r);
+        }
+    }
     let mut first_controller: Option<String> = None;
-    for (i, r) in refs.items().iter().enumerate() {
+    for (i, r) in list.iter().copied().enumerate() {
         let r_at = at.index(i);
         let s = |k: &str| r.get(k).and_then(Node::as_str).unwrap_or("");
         let api_version = s("apiVersion");
@@ -183,7 +195,7 @@ fn owner_references(refs: &Node, at: &At, o: &mut Out) {
             match &first_controller {
                 Some(first) => {
                     let all: Vec<serde_json::Value> =
-                        refs.items().iter().map(owner_reference_json).collect();
+                        list.iter().copied().map(owner_reference_json).collect();
                     o.invalid(
                         at,
                         super::finding::Raw(serde_json::Value::Array(all)),

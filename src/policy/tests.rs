@@ -77,6 +77,40 @@ fn rule_table() {
         ),
         (
             vec![(
+                "/metadata/ownerReferences",
+                json!([
+                    {"apiVersion": "v1", "kind": "Node", "name": "n", "uid": "u1", "controller": true},
+                    {"uid": "u1", "name": "n", "kind": "Node", "controller": true, "apiVersion": "v1"},
+                ]),
+            )],
+            vec![],
+            "identical owner references are deduplicated before validation (dedupOwnerReferences)",
+        ),
+        (
+            vec![(
+                "/metadata/ownerReferences",
+                json!([
+                    {"apiVersion": "v1", "kind": "Node", "name": "n", "uid": "u1", "controller": true},
+                    {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d", "uid": "u2", "controller": true},
+                    {"apiVersion": "v1", "kind": "Event", "name": "e", "uid": "u3"},
+                ]),
+            )],
+            vec![
+                (
+                    RuleId::MetadataInvalid,
+                    "metadata.ownerReferences",
+                    "Invalid value: [{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":\"n\",\"uid\":\"u1\",\"controller\":true},{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"d\",\"uid\":\"u2\",\"controller\":true},{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"name\":\"e\",\"uid\":\"u3\"}]: Only one reference can have Controller set to true. Found \"true\" in references for Node/n and Deployment/d",
+                ),
+                (
+                    RuleId::MetadataInvalid,
+                    "metadata.ownerReferences[2]",
+                    "Invalid value: {\"apiVersion\":\"v1\",\"kind\":\"Event\",\"name\":\"e\",\"uid\":\"u3\"}: /v1, Kind=Event is disallowed from being an owner",
+                ),
+            ],
+            "two controllers (reported at the second); an Event as owner (after it, in Go's order)",
+        ),
+        (
+            vec![(
                 "/spec/template/metadata/labels",
                 json!({"app": "node-exporter-v2"}),
             )],
