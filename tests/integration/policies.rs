@@ -575,11 +575,11 @@ fn add(a: &mut Tally, b: Tally) {
 /// other severities, exemptions.
 const ESCAPING_CONFIG: &str = r#"
 tolerations:
-  - key: example.com/a~b/c
+  - key: example.com/a.b_c
     operator: Exists
-  - key: "quote\"d"
+  - key: quoted
     operator: Equal
-    value: "v\\1"
+    value: v1
     effect: NoExecute
     tolerationSeconds: 300
   - operator: Exists
@@ -599,9 +599,9 @@ exemptAnnotation: example.com/skip~me
 volatileLabelKeys: [release, tier]
 "#;
 
-/// The configuration file refuses nodeSelector keys that are not label keys; the
-/// generator must still escape whatever a `Policy` holds, so this one is built directly:
-/// `~` and `/` in every key, quotes and backslashes in every string.
+/// The configuration file refuses nodeSelector keys and tolerations the API server would
+/// refuse; the generator must still escape whatever a `Policy` holds, so this one is built
+/// directly: `~` and `/` in every key, quotes and backslashes in every string.
 fn tilde_policy() -> Policy {
     let mut p = dsguard::config::parse("escaping.yaml", ESCAPING_CONFIG).unwrap();
     p.node_selector = [
@@ -610,6 +610,20 @@ fn tilde_policy() -> Policy {
         ("kubernetes.io/os".to_string(), "linux".to_string()),
     ]
     .into();
+    p.tolerations.push(dsguard::policy::Toleration {
+        key: "example.com/a~b/c".into(),
+        operator: "Exists".into(),
+        value: String::new(),
+        effect: String::new(),
+        toleration_seconds: None,
+    });
+    p.tolerations.push(dsguard::policy::Toleration {
+        key: "quote\"d".into(),
+        operator: "Equal".into(),
+        value: "v\\1".into(),
+        effect: "NoExecute".into(),
+        toleration_seconds: Some(300),
+    });
     p.tolerations.push(dsguard::policy::Toleration {
         key: "back\\slash~0/".into(),
         operator: "Equal".into(),
