@@ -7,8 +7,9 @@
 //!
 //! Where each rule lives: the catalogue is [`RuleId`] (`rules.rs`); the DaemonSet rules are
 //! in `daemonset.rs`, the pod template's in `pod/`, metadata, labels and selectors in
-//! `meta.rs`, the policy rules in `practices.rs`, the strict schema in `schema.rs`, rollout
-//! health in `rollout.rs`. `grep -rn 'RuleId::SelectorMismatch' src/policy` finds a rule.
+//! `meta.rs`, the policy rules in `practices.rs`, the strict schema in `schema.rs` (its
+//! Kubernetes versions in `schema_versions.rs`), rollout health in `rollout.rs`.
+//! `grep -rn 'RuleId::SelectorMismatch' src/policy` finds a rule.
 
 mod daemonset;
 pub mod fields;
@@ -23,6 +24,9 @@ pub mod quantity;
 pub mod rollout;
 mod rules;
 mod schema;
+#[cfg(test)]
+mod schema_postprocess;
+mod schema_versions;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -36,6 +40,7 @@ pub use meta::label_problems;
 pub use mutate::MutateMode;
 pub use path::{FieldPath, escape_token, unescape_token};
 pub use rules::{RuleId, Severity};
+pub use schema_versions::{KubernetesVersion, UnsupportedVersion};
 pub use settings::{DEFAULT_EXEMPT_ANNOTATION, DEFAULT_VOLATILE_LABEL_KEYS, Policy, Toleration};
 pub use view::Node;
 
@@ -69,7 +74,7 @@ pub fn validate(
 ) -> Vec<Violation> {
     let mut out = Findings::default();
     if checks.decoding {
-        schema::check(obj, &mut out);
+        schema::check(obj, policy.kubernetes_version, &mut out);
     }
     let old = old.map(Node::from);
     engine(&Node::from(obj), old.as_ref(), policy, checks, &mut out);

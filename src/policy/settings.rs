@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::rules::{RuleId, Severity};
+use super::schema_versions::KubernetesVersion;
 use super::view::Node;
 
 /// A default toleration added by `mutate`.
@@ -44,6 +45,9 @@ pub struct Policy {
     pub exempt_annotation: String,
     /// Label keys whose values change from release to release (`selector-volatile-label`).
     pub volatile_label_keys: Vec<String>,
+    /// The cluster's Kubernetes version, whose DaemonSet schema the strict schema check
+    /// uses (`--kubernetes-version`); the latest supported by default.
+    pub kubernetes_version: KubernetesVersion,
 }
 
 /// The label keys `selector-volatile-label` looks for unless the configuration names others:
@@ -73,6 +77,7 @@ impl Default for Policy {
             exempt_namespaces: Vec::new(),
             exempt_annotation: DEFAULT_EXEMPT_ANNOTATION.into(),
             volatile_label_keys: DEFAULT_VOLATILE_LABEL_KEYS.map(String::from).to_vec(),
+            kubernetes_version: KubernetesVersion::LATEST,
         }
     }
 }
