@@ -9,6 +9,9 @@
 //! Connection as kubectl: `--kubeconfig`, else `KUBECONFIG` or `~/.kube/config`, else the
 //! in-cluster service account; `--context` picks a context. DaemonSets are listed in pages
 //! (`limit` + `continue`), each page checked and dropped before the next is asked for.
+//!
+//! With `--apply-reports` ([`run_and_apply_reports`]) the results are also kept, and
+//! written to the cluster as policy reports afterwards ([`crate::reports_apply`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,7 +24,9 @@ use serde_json::Value;
 
 use crate::check::{self, Identity, Source};
 use crate::policy::{self, Checks, MutateMode, Node, Policy, Severity};
+use crate::report::policyreport::ReportApi;
 use crate::report::{DocResult, Reporter, Status};
+use crate::reports_apply::Applied;
 
 /// What to audit and how to connect.
 #[derive(Debug, Clone)]
@@ -159,7 +164,7 @@ pub(crate) fn list_error(e: kube::Error, o: &AuditOptions, target: &Target) -> A
 }
 
 /// The messages of an error and of its sources.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut chain = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {
@@ -205,10 +210,35 @@ pub async fn run<W: std::io::Write>(
     policy: &Policy,
     reporter: &mut Reporter<W>,
 ) -> Result<(), AuditError> {
+    audit(o, policy, reporter).await.map(|_| ())
+}
+
+/// [`run`], then the policy reports of `api` applied to the cluster (server-side apply),
+/// and, when the audit covered every DaemonSet (no namespace, no selector), dsguard's
+/// reports of namespaces without DaemonSets deleted ([`crate::reports_apply`]).
+pub async fn run_and_apply_reports<W: std::io::Write>(
+    o: &AuditOptions,
+    policy: &Policy,
+    reporter: &mut Reporter<W>,
+    api: ReportApi,
+) -> Result<Applied, AuditError> {
+    reporter.keep_for_reports();
+    let (client, target) = audit(o, policy, reporter).await?;
+    let reports = reporter.policy_reports(api);
+    let complete = o.namespace.is_none() && o.selector.is_none();
+    crate::reports_apply::apply(&client, &target, &reports, api, complete, o.page_size).await
+}
+
+/// The audit itself; returns the connection for what follows.
+async fn audit<W: std::io::Write>(
+    o: &AuditOptions,
+    policy: &Policy,
+    reporter: &mut Reporter<W>,
+) -> Result<(Client, Target), AuditError> {
     let (client, target) = connect(o).await?;
     let api: Api<DaemonSet> = match &o.namespace {
-        Some(ns) => Api::namespaced(client, ns),
-        None => Api::all(client),
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
     };
     let mut params = ListParams::default().limit(o.page_size.max(1));
     if let Some(selector) = &o.selector {
@@ -225,11 +255,14 @@ pub async fn run<W: std::io::Write>(
     ));
     let io = |e: std::io::Error| AuditError(format!("cannot write output: {e}"));
     let mut table = Table::default();
+    let mut progress = crate::progress::Progress::for_stderr();
+    let (mut pages, mut checked) = (0, 0);
     loop {
         let page = api
             .list(&params)
             .await
             .map_err(|e| list_error(e, o, &target))?;
+        pages += 1;
         let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
         for ds in page.items {
             let value = serde_json::to_value(&ds)
@@ -239,17 +272,23 @@ pub async fn run<W: std::io::Write>(
             for line in patch_lines(&result) {
                 reporter.text_line(&line).map_err(io)?;
             }
-            reporter.add(result).map_err(io)?;
+            reporter
+                .add_with_uid(result, ds.metadata.uid.clone())
+                .map_err(io)?;
+            checked += 1;
         }
+        let unit = if pages == 1 { "page" } else { "pages" };
+        progress.update(&format!("{pages} {unit} read, "), checked, "DaemonSets");
         match next {
             Some(token) => params = params.continue_token(&token),
             None => break,
         }
     }
+    progress.finish();
     for line in table.render() {
         reporter.text_line(&line).map_err(io)?;
     }
-    Ok(())
+    Ok((client, target))
 }
 
 /// Lists the DaemonSets of each namespace (one list call per namespace, in pages), as JSON;

@@ -10,6 +10,7 @@ use crate::fix;
 use crate::manifest::{self, Input};
 use crate::policy::{MutateMode, Node, Policy};
 use crate::previous::Previous;
+use crate::progress::Progress;
 use crate::report::mutate::{self as mutate_report, MutateFormat, MutateWriter, MutatedDoc};
 use crate::report::{Format, Reporter, Summary};
 
@@ -35,13 +36,22 @@ pub fn validate<W: Write>(
     out: W,
 ) -> Result<Summary, CommandError> {
     let mut reporter = Reporter::new(out, format, color);
-    for input in inputs {
+    let mut progress = Progress::for_stderr();
+    let mut documents = 0;
+    for (i, input) in inputs.iter().enumerate() {
         let name = input.name();
         reporter.count_file();
         for entry in &manifest::read_entries(input) {
             reporter.add(check::validate_entry(&name, entry, policy, previous))?;
+            documents += 1;
         }
+        progress.update(
+            &format!("{} of {} files, ", i + 1, inputs.len()),
+            documents,
+            "documents",
+        );
     }
+    progress.finish();
     Ok(reporter.finish()?)
 }
 

@@ -1,9 +1,10 @@
-//! Output of `dsguard validate` and `dsguard audit` (text, JSON, JUnit XML and SARIF
-//! 2.1.0), and of `dsguard mutate` ([`mutate`]).
+//! Output of `dsguard validate` and `dsguard audit` (text, JSON, JUnit XML, SARIF 2.1.0 and
+//! policy reports), and of `dsguard mutate` ([`mutate`]).
 
 pub mod github;
 mod junit;
 pub mod mutate;
+pub mod policyreport;
 mod sarif;
 
 use std::io::{self, Write};
@@ -166,6 +167,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one annotation per finding, then the summary line.
     Github,
+    /// Policy reports of the given API as a YAML stream ([`policyreport`]).
+    PolicyReport(policyreport::ReportApi),
 }
 
 /// Writes results as they come (text) or at the end (the others).
@@ -176,6 +179,12 @@ pub struct Reporter<W: Write> {
     results: Vec<DocResult>,
     summary: Summary,
     scope: Option<String>,
+    /// Results with their object's uid, for policy reports (in that format, or after
+    /// [`Reporter::keep_for_reports`]).
+    reported: Vec<(DocResult, Option<String>)>,
+    keep_for_reports: bool,
+    /// When the run started: the `timestamp` of policy report results.
+    started: std::time::SystemTime,
 }
 
 impl<W: Write> Reporter<W> {
@@ -188,7 +197,30 @@ impl<W: Write> Reporter<W> {
             results: Vec::new(),
             summary: Summary::default(),
             scope: None,
+            reported: Vec::new(),
+            keep_for_reports: false,
+            started: std::time::SystemTime::now(),
         }
+    }
+
+    /// Also keeps every result for [`Reporter::policy_reports`], whatever the format
+    /// (`audit --apply-reports`).
+    pub fn keep_for_reports(&mut self) {
+        self.keep_for_reports = true;
+    }
+
+    /// The policy reports of the results so far (kept in the policy report format, or after
+    /// [`Reporter::keep_for_reports`]); files are named in `properties` unless a scope was
+    /// set (`audit`).
+    pub fn policy_reports(&self, api: policyreport::ReportApi) -> Vec<serde_json::Value> {
+        policyreport::reports(
+            &self.reported,
+            &policyreport::Options {
+                api,
+                timestamp: policyreport::Timestamp::of(self.started),
+                locations: self.scope.is_none(),
+            },
+        )
     }
 
     /// Counts one input file.
@@ -211,7 +243,20 @@ impl<W: Write> Reporter<W> {
 
     /// Takes one result.
     pub fn add(&mut self, r: DocResult) -> io::Result<()> {
+        self.add_with_uid(r, None)
+    }
+
+    /// Takes one result, with the uid of its object when known (`audit`: the live object's;
+    /// policy reports name it).
+    pub fn add_with_uid(&mut self, r: DocResult, uid: Option<String>) -> io::Result<()> {
         self.summary.add(&r);
+        if let Format::PolicyReport(_) = self.format {
+            self.reported.push((r, uid));
+            return Ok(());
+        }
+        if self.keep_for_reports {
+            self.reported.push((r.clone(), uid));
+        }
         match self.format {
             Format::Text => self.text(&r),
             Format::Github => {
@@ -299,6 +344,11 @@ impl<W: Write> Reporter<W> {
             Format::Sarif => {
                 serde_json::to_writer_pretty(&mut self.out, &sarif::log(&self.results))?;
                 writeln!(self.out)?;
+            }
+            Format::PolicyReport(api) => {
+                let reports = self.policy_reports(api);
+                self.out
+                    .write_all(policyreport::yaml_stream(&reports).as_bytes())?;
             }
         }
         self.out.flush()?;

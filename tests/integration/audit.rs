@@ -1,10 +1,13 @@
 //! `dsguard audit` against a Kubernetes API served by the test itself over HTTPS: real
 //! `DaemonSetList` pages with `continue` tokens, label selectors, namespaced paths, 401,
-//! 403, 500 and a slow answer, reached by the real `kube` client from a kubeconfig.
+//! 403, 500 and a slow answer, reached by the real `kube` client from a kubeconfig. The
+//! fake also serves policy reports (list, server-side apply, delete; a 404 when their CRD
+//! is "not installed") for `--apply-reports` (tests/integration/reports.rs).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +27,39 @@ pub struct FakeApi {
     pub requests: Mutex<Vec<String>>,
     /// Who each request came as: a client certificate's subject, `token T`, or `anonymous`.
     pub identities: Mutex<Vec<String>>,
+    /// Policy reports stored (`openreports.io` and `wgpolicyk8s.io` objects, as applied).
+    pub reports: Mutex<Vec<Value>>,
+    /// Whether the policy report CRDs are installed; when not, their paths answer 404.
+    pub reports_installed: AtomicBool,
+    /// That 404 as the plain text `404 page not found` instead of a `Status`.
+    pub reports_missing_as_text: AtomicBool,
+    /// Requests on policy report paths, in order.
+    pub report_requests: Mutex<Vec<Recorded>>,
+}
+
+/// One request on a policy report path.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `GET`, `PATCH`, `DELETE`.
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    /// The `content-type` header, empty without one.
+    pub content_type: String,
+    /// The body as JSON (`null` when empty).
+    pub body: Value,
+}
+
+impl Recorded {
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.uri.split('?').next().unwrap_or("")
+    }
+
+    /// The query's parameters, decoded.
+    pub fn query(&self) -> BTreeMap<String, String> {
+        query_of(self.uri.split_once('?').map(|(_, q)| q).unwrap_or(""))
+    }
 }
 
 /// Starts the fake API server on 127.0.0.1 with TLS from `certs`; returns its address.
@@ -47,6 +83,10 @@ pub fn start_fake_api_with(
         items,
         requests: Mutex::new(Vec::new()),
         identities: Mutex::new(Vec::new()),
+        reports: Mutex::new(Vec::new()),
+        reports_installed: AtomicBool::new(true),
+        reports_missing_as_text: AtomicBool::new(false),
+        report_requests: Mutex::new(Vec::new()),
     });
     let chain: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(certs.join("tls.crt"))
         .unwrap()
@@ -83,6 +123,14 @@ pub fn start_fake_api_with(
         .route(
             "/apis/apps/v1/namespaces/{ns}/daemonsets",
             axum::routing::get(list),
+        )
+        .route(
+            "/apis/{group}/{version}/{plural}",
+            axum::routing::get(reports),
+        )
+        .route(
+            "/apis/{group}/{version}/namespaces/{ns}/{plural}/{name}",
+            axum::routing::patch(reports).delete(reports),
         )
         .fallback(|req: Request| async move {
             (StatusCode::NOT_FOUND, format!("no route {}", req.uri()))
@@ -182,13 +230,7 @@ async fn list(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
         "slow" => tokio::time::sleep(Duration::from_secs(5)).await,
         _ => {}
     }
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), percent_decode(v)))
-        .collect();
+    let query = query_of(uri.query().unwrap_or(""));
     let namespace = uri
         .path()
         .strip_prefix("/apis/apps/v1/namespaces/")
@@ -236,6 +278,127 @@ async fn list(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
             "items": &matching[start.min(end)..end],
         }),
     )
+}
+
+fn query_of(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect()
+}
+
+/// The policy report APIs the fake knows: group/version and the namespaced plural.
+const REPORT_APIS: [(&str, &str); 2] = [
+    ("openreports.io/v1alpha1", "reports"),
+    ("wgpolicyk8s.io/v1alpha2", "policyreports"),
+];
+
+/// `GET /apis/G/V/PLURAL` (list, all namespaces, equality label selectors), `PATCH` (any
+/// patch stores the body as the object: enough for server-side apply by one manager) and
+/// `DELETE` on `/apis/G/V/namespaces/NS/PLURAL/NAME`; everything recorded.
+async fn reports(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
+    let method = req.method().to_string();
+    let uri = req.uri().clone();
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = axum::body::to_bytes(req.into_body(), 16 << 20)
+        .await
+        .unwrap_or_default();
+    let body: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| json!({"unparsable": e.to_string()}))
+    };
+    api.report_requests.lock().unwrap().push(Recorded {
+        method: method.clone(),
+        uri: uri.to_string(),
+        content_type,
+        body: body.clone(),
+    });
+    let parts: Vec<&str> = uri.path().trim_start_matches('/').split('/').collect();
+    let group_version = format!("{}/{}", parts[1], parts[2]);
+    let Some(&(_, plural)) = REPORT_APIS.iter().find(|(gv, _)| *gv == group_version) else {
+        return (StatusCode::NOT_FOUND, format!("no route {uri}")).into_response();
+    };
+    let known = match parts.len() {
+        4 => parts[3] == plural,
+        7 => parts[5] == plural,
+        _ => false,
+    };
+    if !known || !api.reports_installed.load(Ordering::SeqCst) {
+        if api.reports_missing_as_text.load(Ordering::SeqCst) {
+            return (StatusCode::NOT_FOUND, "404 page not found\n").into_response();
+        }
+        // What the API server answers for a resource no CRD defines.
+        let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                          "message": "the server could not find the requested resource",
+                          "reason": "NotFound", "details": {}, "code": 404});
+        return json_response(StatusCode::NOT_FOUND, &body);
+    }
+    let mut store = api.reports.lock().unwrap();
+    if parts.len() == 4 {
+        let query = query_of(uri.query().unwrap_or(""));
+        let wanted: Vec<(String, String)> = query
+            .get("labelSelector")
+            .map(|s| {
+                s.split(',')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let items: Vec<&Value> = store
+            .iter()
+            .filter(|r| r["apiVersion"] == group_version.as_str())
+            .filter(|r| {
+                wanted
+                    .iter()
+                    .all(|(k, v)| r["metadata"]["labels"][k].as_str() == Some(v))
+            })
+            .collect();
+        let kind = if plural == "reports" {
+            "ReportList"
+        } else {
+            "PolicyReportList"
+        };
+        return json_response(
+            StatusCode::OK,
+            &json!({"apiVersion": group_version, "kind": kind,
+                    "metadata": {"resourceVersion": "77"}, "items": items}),
+        );
+    }
+    let (ns, name) = (parts[4], parts[6]);
+    let at = store.iter().position(|r| {
+        r["apiVersion"] == group_version.as_str()
+            && r["metadata"]["namespace"] == ns
+            && r["metadata"]["name"] == name
+    });
+    match method.as_str() {
+        "PATCH" => {
+            let mut stored = body;
+            stored["metadata"]["uid"] = json!(format!("report-{ns}-{name}"));
+            stored["metadata"]["resourceVersion"] = json!("78");
+            match at {
+                Some(i) => store[i] = stored.clone(),
+                None => store.push(stored.clone()),
+            }
+            json_response(StatusCode::OK, &stored)
+        }
+        _ => match at {
+            Some(i) => json_response(StatusCode::OK, &store.remove(i)),
+            None => {
+                let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                  "message": format!("{plural} \"{name}\" not found"), "reason": "NotFound",
+                                  "details": {"name": name, "kind": plural}, "code": 404});
+                json_response(StatusCode::NOT_FOUND, &body)
+            }
+        },
+    }
 }
 
 fn json_response(code: StatusCode, body: &Value) -> Response {
@@ -296,8 +459,8 @@ pub(crate) fn example(name: &str) -> Value {
         .unwrap()
 }
 
-/// Seven DaemonSets in three namespaces, healthy and not.
-fn cluster() -> Vec<Value> {
+/// Seven DaemonSets in four namespaces, healthy and not.
+pub(crate) fn cluster() -> Vec<Value> {
     let mut latest = example("node-exporter");
     latest["metadata"]["name"] = json!("node-exporter-canary");
     latest["spec"]["template"]["spec"]["containers"][0]["image"] =
@@ -366,7 +529,7 @@ fn kubeconfig(dir: &Path, addr: SocketAddr, certs: &Path, other_ca: &Path) -> Pa
 pub(crate) struct Env {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) kubeconfig: PathBuf,
-    api: Arc<FakeApi>,
+    pub(crate) api: Arc<FakeApi>,
 }
 
 pub(crate) fn env(items: Vec<Value>) -> Env {
@@ -385,7 +548,7 @@ pub(crate) fn env(items: Vec<Value>) -> Env {
 }
 
 impl Env {
-    fn audit(&self, extra: &[&str]) -> std::process::Output {
+    pub(crate) fn audit(&self, extra: &[&str]) -> std::process::Output {
         let mut args = vec!["audit", "--kubeconfig", self.kubeconfig.to_str().unwrap()];
         args.extend(extra);
         dsguard(&args, None)
@@ -694,4 +857,43 @@ fn audit_benchmark() {
             );
         }
     }
+}
+
+/// On a terminal (stdout to a file), audit shows pages read and DaemonSets checked on
+/// stderr, erased at the end; with CI set, nothing.
+#[test]
+fn progress_counts_pages_and_daemonsets_on_a_terminal_only() {
+    let e = env(cluster());
+    let out_file = e.dir.path().join("audit.txt");
+    let run = |ci: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!(
+                "{} audit --kubeconfig {} --page-size 2 > {}",
+                env!("CARGO_BIN_EXE_dsguard"),
+                e.kubeconfig.display(),
+                out_file.display()
+            ),
+            "/dev/null",
+        ]);
+        cmd.env_remove("CI");
+        if ci {
+            cmd.env("CI", "1");
+        }
+        let o = cmd.output().expect("script (util-linux) runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let shown = run(false);
+    assert!(
+        shown.contains("dsguard: 1 page read, 2 DaemonSets checked"),
+        "{shown:?}"
+    );
+    assert!(shown.ends_with("\r\x1b[2K"), "{shown:?}");
+    assert!(
+        !std::fs::read_to_string(&out_file)
+            .unwrap()
+            .contains("checked")
+    );
+    assert_eq!(run(true), "");
 }

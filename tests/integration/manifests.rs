@@ -1,7 +1,8 @@
 //! manifests/ rendered with the real `kubectl kustomize`, checked for what makes the
 //! install work: the webhook paths are the server's routes, the Service reaches the TLS
 //! port, the caBundle is wired, dsguard's own namespace is excluded, the pods are locked
-//! down and the serve flags match the ports.
+//! down and the serve flags match the ports; the optional components (audit RBAC, the
+//! audit CronJob that writes policy reports) grant exactly what they need.
 
 use std::path::Path;
 use std::process::Command;
@@ -454,4 +455,125 @@ fn audit_rbac_component_grants_read_only_daemonset_access() {
     let webhook_sa =
         one(&docs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"].clone();
     assert_ne!(webhook_sa, binding["subjects"][0]["name"]);
+}
+
+#[test]
+fn audit_cronjob_component_runs_apply_reports_hourly_with_exactly_its_rbac() {
+    // An overlay on cert-manager with the CronJob component, and with audit-rbac beside it
+    // (both may be used at once: no object of one is named like one of the other).
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("manifests");
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(root().join("manifests"))
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let overlay = copy.join("overlays/with-reports");
+    std::fs::create_dir(&overlay).unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../cert-manager\ncomponents:\n  - ../../components/audit-rbac\n  - ../../components/audit-cronjob\n",
+    )
+    .unwrap();
+    let docs = render(&overlay);
+    check_install(&docs);
+    let named = |kind: &str, name: &str| -> Value {
+        find(&docs, kind)
+            .into_iter()
+            .find(|d| d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name}"))
+            .clone()
+    };
+    let cron = one(&docs, "CronJob");
+    let ns = one(&docs, "Namespace")["metadata"]["name"].clone();
+    assert_eq!(cron["metadata"]["namespace"], ns);
+    assert_eq!(cron["spec"]["schedule"], "0 * * * *", "hourly");
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let deployment = one(&docs, "Deployment");
+    assert_eq!(
+        container["image"], deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "the webhook's image"
+    );
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(args[..2], ["audit", "--apply-reports"]);
+    // The audit applies the webhook's own configuration: the ConfigMap, generated name and
+    // all, mounted where --config points.
+    let config = one(&docs, "ConfigMap");
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["configMap"].is_object())
+        .expect("a configMap volume");
+    assert_eq!(volume["configMap"]["name"], config["metadata"]["name"]);
+    let mount = container["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == volume["name"])
+        .unwrap();
+    let flag = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--config="))
+        .expect("--config");
+    assert!(flag.starts_with(mount["mountPath"].as_str().unwrap()));
+    // Locked down as the webhook is (the namespace enforces the restricted profile).
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let sc = &container["securityContext"];
+    assert_eq!(sc["readOnlyRootFilesystem"], true);
+    assert_eq!(sc["allowPrivilegeEscalation"], false);
+    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert_eq!(pod["restartPolicy"], "Never");
+    // Its own ServiceAccount, bound to exactly what `audit --apply-reports` does.
+    let sa_name = pod["serviceAccountName"].as_str().unwrap();
+    let sa = named("ServiceAccount", sa_name);
+    assert_eq!(sa["metadata"]["namespace"], ns);
+    assert_ne!(
+        pod["automountServiceAccountToken"], false,
+        "the audit needs its token"
+    );
+    let binding = find(&docs, "ClusterRoleBinding")
+        .into_iter()
+        .find(|b| b["subjects"][0]["name"] == sa_name)
+        .expect("a binding for the CronJob's ServiceAccount");
+    assert_eq!(
+        binding["subjects"],
+        serde_json::json!([{"kind": "ServiceAccount", "name": sa_name, "namespace": ns}])
+    );
+    assert_eq!(binding["roleRef"]["kind"], "ClusterRole");
+    let role = named("ClusterRole", binding["roleRef"]["name"].as_str().unwrap());
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([
+            {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]},
+            {"apiGroups": ["openreports.io"], "resources": ["reports"],
+             "verbs": ["get", "list", "create", "patch", "delete"]}
+        ]),
+        "read DaemonSets, write Reports, nothing else"
+    );
+    // The read-only audit role of audit-rbac is untouched.
+    assert_eq!(
+        named("ClusterRole", "dsguard-audit")["rules"],
+        serde_json::json!([{"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]}])
+    );
+    // The webhook's ServiceAccount is not the audit's.
+    assert_ne!(
+        deployment["spec"]["template"]["spec"]["serviceAccountName"],
+        sa_name
+    );
 }
