@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use dsguard::admission::Endpoint;
 use dsguard::audit::AuditOptions;
@@ -16,9 +16,10 @@ use dsguard::certs::CertOptions;
 use dsguard::commands::{self, ReviewOutput};
 use dsguard::config;
 use dsguard::manifest;
-use dsguard::policy::Policy;
+use dsguard::policy::{KubernetesVersion, Policy};
 use dsguard::previous::{self, PreviousSource};
 use dsguard::report::mutate::MutateFormat;
+use dsguard::report::policyreport::ReportApi;
 use dsguard::report::{Format, Reporter};
 use dsguard::server::tls::TlsPaths;
 use dsguard::server::{self, LogFormat, ServeOptions};
@@ -31,6 +32,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(
     name = "dsguard",
+    propagate_version = true,
     version,
     about = "Keeps Kubernetes DaemonSets correct: offline checks and fixes, and the admission webhook's answers"
 )]
@@ -44,6 +46,29 @@ struct ConfigArg {
     /// Configuration file (YAML); the embedded defaults apply without one.
     #[arg(long, env = "DSGUARD_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+/// The Kubernetes version whose DaemonSet schema the strict schema check uses (validate
+/// and audit: the commands that run it).
+#[derive(clap::Args)]
+struct SchemaArg {
+    #[arg(
+        long,
+        env = "DSGUARD_KUBERNETES_VERSION",
+        value_name = "VERSION",
+        default_value = "latest",
+        help = kubernetes_version_help()
+    )]
+    kubernetes_version: KubernetesVersion,
+}
+
+fn kubernetes_version_help() -> String {
+    format!(
+        "The cluster's Kubernetes version: a field it does not know yet is an unknown-field \
+         ({} to {}, or latest)",
+        KubernetesVersion::OLDEST,
+        KubernetesVersion::LATEST
+    )
 }
 
 #[derive(Subcommand)]
@@ -97,6 +122,18 @@ enum Command {
         #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = PoliciesOutput::Yaml)]
         output: PoliciesOutput,
     },
+    /// Print a shell completion script, e.g. `dsguard completions bash > /etc/bash_completion.d/dsguard`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `dsguard man | man -l -`; with a command, its own page.
+    Man {
+        /// A command (validate, mutate, review, serve, certs, audit, policies, completions).
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -106,6 +143,9 @@ struct ValidateArgs {
     /// Output format.
     #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
     output: OutputArg,
+    /// API of --output policyreport [default: openreports.io/v1alpha1].
+    #[arg(long, value_enum, value_name = "API")]
+    policyreport_api: Option<ReportApiArg>,
     /// Check each DaemonSet as an update of its previous version: a file or directory of the
     /// old manifests, git:REV (the same paths at a git revision), or cluster (the live objects).
     #[arg(long, env = "DSGUARD_PREVIOUS", value_name = "SOURCE")]
@@ -113,6 +153,8 @@ struct ValidateArgs {
     /// Namespace of manifests that name none (for matching previous versions), as kubectl -n.
     #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
     namespace: String,
+    #[command(flatten)]
+    schema: SchemaArg,
     #[command(flatten)]
     cluster: ClusterArgs,
     /// Accept a directory that holds no manifest (otherwise an error, exit 2).
@@ -169,9 +211,19 @@ struct AuditArgs {
     /// Label selector, as kubectl -l (e.g. app=node-exporter,tier!=test).
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     selector: Option<String>,
+    #[command(flatten)]
+    schema: SchemaArg,
     /// Output format.
     #[arg(long, short, env = "DSGUARD_OUTPUT", value_enum, default_value_t = OutputArg::Text)]
     output: OutputArg,
+    /// After auditing, write the policy reports to the cluster (server-side apply, one
+    /// report per namespace); without -n and -l, also delete dsguard's reports of
+    /// namespaces that have no DaemonSet any more.
+    #[arg(long)]
+    apply_reports: bool,
+    /// API of --output policyreport and --apply-reports [default: openreports.io/v1alpha1].
+    #[arg(long, value_enum, value_name = "API")]
+    policyreport_api: Option<ReportApiArg>,
 }
 
 #[derive(clap::Args)]
@@ -278,17 +330,44 @@ enum OutputArg {
     Sarif,
     /// GitHub Actions annotations (::error file=…,line=…::…), then the summary line.
     Github,
+    /// Policy reports (openreports.io Report, or --policyreport-api), as a YAML stream.
+    Policyreport,
 }
 
-impl From<OutputArg> for Format {
-    fn from(a: OutputArg) -> Format {
-        match a {
+impl OutputArg {
+    /// The format; `api` is the policy report API of `--output policyreport`.
+    fn format(self, api: ReportApi) -> Format {
+        match self {
             OutputArg::Text => Format::Text,
             OutputArg::Json => Format::Json,
             OutputArg::Junit => Format::Junit,
             OutputArg::Sarif => Format::Sarif,
             OutputArg::Github => Format::Github,
+            OutputArg::Policyreport => Format::PolicyReport(api),
         }
+    }
+}
+
+/// `--policyreport-api` of validate and audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportApiArg {
+    /// OpenReports `Report` and `ClusterReport`.
+    #[value(name = "openreports.io/v1alpha1")]
+    OpenReports,
+    /// The Kubernetes Policy WG's older `PolicyReport` and `ClusterPolicyReport`.
+    #[value(name = "wgpolicyk8s.io/v1alpha2")]
+    WgPolicy,
+}
+
+/// The API `--policyreport-api` chose; an error when nothing uses it.
+fn report_api(arg: Option<ReportApiArg>, used: bool) -> Result<ReportApi, String> {
+    match arg {
+        Some(_) if !used => Err(
+            "--policyreport-api chooses the API of --output policyreport (and of audit --apply-reports); add one of them"
+                .into(),
+        ),
+        Some(ReportApiArg::WgPolicy) => Ok(ReportApi::WgPolicy),
+        Some(ReportApiArg::OpenReports) | None => Ok(ReportApi::OpenReports),
     }
 }
 
@@ -414,6 +493,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve(args) => serve(*args),
         Command::Certs(args) => certs(args),
         Command::Audit(args) => audit(*args),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "dsguard", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { command } => man(command.as_deref()),
         Command::Policies { config, output } => {
             let policy = load_policy(&config)?;
             let format = match output {
@@ -428,8 +513,39 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// `dsguard man [COMMAND]`: the page of dsguard, or of one command (`dsguard-validate(1)`).
+fn man(command: Option<&str>) -> Result<ExitCode, String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .filter(|n| n != "help")
+                .collect();
+            cmd.find_subcommand(name)
+                .cloned()
+                .ok_or_else(|| format!("no command {name:?}; one of: {}", names.join(", ")))?
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| format!("cannot render the man page: {e}"))?;
+    std::io::Write::write_all(&mut std::io::stdout(), &out)
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
-    let policy = load_policy(&args.config)?;
+    let api = report_api(
+        args.policyreport_api,
+        args.output == OutputArg::Policyreport,
+    )?;
+    let mut policy = load_policy(&args.config)?;
+    policy.kubernetes_version = args.schema.kubernetes_version;
     let inputs =
         manifest::expand_paths(&args.paths, args.allow_empty).map_err(|e| e.to_string())?;
     let previous = match &args.previous {
@@ -450,7 +566,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
         &inputs,
         &policy,
         previous.as_ref(),
-        args.output.into(),
+        args.output.format(api),
         color(),
         stdout,
     )
@@ -459,17 +575,38 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
 }
 
 fn audit(args: AuditArgs) -> Result<ExitCode, String> {
-    let policy = load_policy(&args.config)?;
+    let api = report_api(
+        args.policyreport_api,
+        args.apply_reports || args.output == OutputArg::Policyreport,
+    )?;
+    let mut policy = load_policy(&args.config)?;
+    policy.kubernetes_version = args.schema.kubernetes_version;
     let options = args.cluster.options(args.namespace, args.selector)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let stdout = std::io::stdout().lock();
-    let mut reporter = Reporter::new(std::io::BufWriter::new(stdout), args.output.into(), color());
-    runtime
-        .block_on(dsguard::audit::run(&options, &policy, &mut reporter))
-        .map_err(|e| e.to_string())?;
+    let mut reporter = Reporter::new(
+        std::io::BufWriter::new(stdout),
+        args.output.format(api),
+        color(),
+    );
+    if args.apply_reports {
+        let applied = runtime
+            .block_on(dsguard::audit::run_and_apply_reports(
+                &options,
+                &policy,
+                &mut reporter,
+                api,
+            ))
+            .map_err(|e| e.to_string())?;
+        eprintln!("dsguard: {}", applied.line(api));
+    } else {
+        runtime
+            .block_on(dsguard::audit::run(&options, &policy, &mut reporter))
+            .map_err(|e| e.to_string())?;
+    }
     let summary = reporter
         .finish()
         .map_err(|e| format!("cannot write output: {e}"))?;

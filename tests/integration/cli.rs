@@ -583,3 +583,122 @@ fn empty_directories_and_missing_configuration_are_named() {
         err(&o)
     );
 }
+
+/// `dsguard completions bash`, loaded into a real bash, completes commands and flags.
+#[test]
+fn bash_completion_completes_commands_and_flags() {
+    let o = dsguard(&["completions", "bash"], None);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("dsguard.bash");
+    std::fs::write(&script, out(&o)).unwrap();
+    // What bash's programmable completion does on TAB: set COMP_* and call the function.
+    let complete = |line: &str| {
+        let words: Vec<&str> = line.split(' ').collect();
+        let program = format!(
+            "source {script}\nCOMP_WORDS=({words})\nCOMP_CWORD={cword}\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n_dsguard dsguard '{cur}' '{prev}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            script = script.display(),
+            words = words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            cword = words.len() - 1,
+            cur = words[words.len() - 1],
+            prev = words[words.len() - 2],
+        );
+        let o = std::process::Command::new("bash")
+            .args(["--noprofile", "--norc", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(complete("dsguard val"), "validate\n");
+    assert!(complete("dsguard validate --allow").contains("--allow-empty"));
+    assert!(complete("dsguard serve --tls-").contains("--tls-cert"));
+    let shells = complete("dsguard completions ");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        assert!(shells.contains(shell), "{shells}");
+    }
+}
+
+/// `dsguard man` renders dsguard(1) naming every command, and each command's own page.
+#[test]
+fn man_pages_render_for_dsguard_and_each_command() {
+    let o = dsguard(&["man"], None);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let page = out(&o);
+    assert!(page.contains(".TH dsguard 1"), "{page}");
+    for command in [
+        "validate", "mutate", "review", "serve", "certs", "audit", "policies",
+    ] {
+        assert!(
+            page.contains(&format!("dsguard\\-{command}(1)")),
+            "{command}"
+        );
+        let o = dsguard(&["man", command], None);
+        assert_eq!(code(&o), 0, "{}", err(&o));
+        assert!(
+            out(&o).contains(&format!(".TH dsguard-{command} 1")),
+            "{}",
+            out(&o)
+        );
+    }
+    let o = dsguard(&["man", "nope"], None);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("no command \"nope\"; one of: validate, mutate"));
+}
+
+/// The progress line: on a terminal's stderr (stdout to a file) it is drawn and erased at the
+/// end; with CI set, or stderr not a terminal, nothing. `script` gives the run a terminal.
+#[test]
+fn progress_shows_only_on_a_terminal_and_never_in_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = dir.path().join("m");
+    std::fs::create_dir(&manifests).unwrap();
+    let example = std::fs::read(root().join("examples/node-exporter.yaml")).unwrap();
+    for i in 0..50 {
+        std::fs::write(manifests.join(format!("f{i:02}.yaml")), &example).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_dsguard");
+    let report = dir.path().join("report.txt");
+    let under_pty = |ci: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!(
+                "{bin} validate {} > {}",
+                manifests.display(),
+                report.display()
+            ),
+            "/dev/null",
+        ]);
+        cmd.env_remove("CI");
+        if ci {
+            cmd.env("CI", "true");
+        }
+        let o = cmd.output().expect("script (util-linux) runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let terminal = under_pty(false);
+    assert!(
+        terminal.contains("dsguard: 1 of 50 files, 1 documents checked"),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.ends_with("\r\x1b[2K"),
+        "erased at the end: {terminal:?}"
+    );
+    let summary = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !summary.contains("checked"),
+        "stdout never holds it: {summary}"
+    );
+    assert_eq!(under_pty(true), "", "CI output never holds it");
+    // Not a terminal: stderr is empty.
+    let o = dsguard(&["validate", manifests.to_str().unwrap()], None);
+    assert_eq!(code(&o), 0);
+    assert_eq!(err(&o), "");
+}
