@@ -244,6 +244,32 @@ impl<T: Display> GoValue for Raw<T> {
     }
 }
 
+/// A string as Go's `encoding/json` writes it (the value of a typed string or a pointer in a
+/// field error): `"`, `\` and control characters escaped, and `<`, `>`, `&`, U+2028 and
+/// U+2029 as `\u…` (Go's HTML-safe default).
+pub(crate) struct GoJson<'a>(pub(crate) &'a str);
+
+impl Display for GoJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\u{8}' => f.write_str("\\b")?,
+                '\u{c}' => f.write_str("\\f")?,
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => write!(f, "\\u{:04x}", c as u32)?,
+                c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
 /// A string quoted as Go's `strconv.Quote` (`%q`) does: `"` and `\` escaped, control
 /// characters as `\n`, `\t`, `\x1b`, non-printable characters as `\u…`; printable
 /// non-ASCII text as it is.

@@ -24,6 +24,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::hash::Hash;
 
+use super::helpers::{
+    convert_downward_api_field_label, is_extended_resource_name, is_huge_page_resource,
+    is_huge_page_value_divisible, is_integer_resource_name, is_native_resource,
+    is_overcommit_allowed, is_standard_container_resource_name, is_standard_resource_name,
+    split_subscripted,
+};
 use super::options::Options;
 use super::quantity_field;
 use super::security;
@@ -760,46 +766,6 @@ const ENV_FIELD_PATHS: [&str; 9] = [
     "status.podIPs",
 ];
 
-/// `fieldpath.SplitMaybeSubscriptedPath`: `metadata.labels['app']` → (`metadata.labels`, `app`).
-fn split_subscripted(path: &str) -> Option<(&str, &str)> {
-    let inner = path.strip_suffix("']")?;
-    let (head, key) = inner.split_once("['")?;
-    (!head.is_empty()).then_some((head, key))
-}
-
-/// `ConvertDownwardAPIFieldLabel` (pkg/apis/core/pods/helpers.go): the internal path, or the
-/// error text.
-fn convert_downward_api_field_label<'a>(version: &str, label: &'a str) -> Result<&'a str, String> {
-    if version != "v1" {
-        return Err(format!("unsupported pod version: {version}"));
-    }
-    if let Some((head, _)) = split_subscripted(label) {
-        return match head {
-            "metadata.annotations" | "metadata.labels" => Ok(label),
-            _ => Err(format!("field label does not support subscript: {label}")),
-        };
-    }
-    match label {
-        "metadata.annotations"
-        | "metadata.labels"
-        | "metadata.name"
-        | "metadata.namespace"
-        | "metadata.uid"
-        | "spec.nodeName"
-        | "spec.restartPolicy"
-        | "spec.serviceAccountName"
-        | "spec.schedulerName"
-        | "status.phase"
-        | "status.hostIP"
-        | "status.hostIPs"
-        | "status.podIP"
-        | "status.podIPs" => Ok(label),
-        // Backwards compatibility with old v1 clients.
-        "spec.host" => Ok("spec.nodeName"),
-        _ => Err(format!("field label not supported: {label}")),
-    }
-}
-
 /// `validateObjectFieldSelector` with the env expressions, at `<env>.valueFrom.fieldRef`.
 fn object_field_selector(f: &Node, at: &At, o: &mut Out) {
     // SetDefaults_ObjectFieldSelector: apiVersion "" → v1, so Required is unreachable.
@@ -1035,81 +1001,6 @@ fn env_from(c: &Node, at: &At, opts: &Options, o: &mut Out) {
 // ---------------------------------------------------------------------------------------
 // Resources.
 
-/// `IsNativeResource`: no domain, or a `kubernetes.io/` one.
-fn is_native_resource(name: &str) -> bool {
-    !name.contains('/') || name.contains("kubernetes.io/")
-}
-
-/// `IsHugePageResourceName`.
-pub(crate) fn is_huge_page_resource(name: &str) -> bool {
-    name.starts_with("hugepages-")
-}
-
-/// `IsStandardResourceName`.
-fn is_standard_resource_name(name: &str) -> bool {
-    matches!(
-        name,
-        "cpu"
-            | "memory"
-            | "ephemeral-storage"
-            | "requests.cpu"
-            | "requests.memory"
-            | "requests.ephemeral-storage"
-            | "limits.cpu"
-            | "limits.memory"
-            | "limits.ephemeral-storage"
-            | "pods"
-            | "resourcequotas"
-            | "services"
-            | "replicationcontrollers"
-            | "secrets"
-            | "configmaps"
-            | "persistentvolumeclaims"
-            | "storage"
-            | "requests.storage"
-            | "services.nodeports"
-            | "services.loadbalancers"
-    ) || name.starts_with("hugepages-")
-        || name.starts_with("requests.hugepages-")
-}
-
-/// `IsStandardContainerResourceName`.
-fn is_standard_container_resource_name(name: &str) -> bool {
-    matches!(name, "cpu" | "memory" | "ephemeral-storage") || is_huge_page_resource(name)
-}
-
-/// `IsExtendedResourceName`: not native, not `requests.`-prefixed, and a qualified name once
-/// prefixed with `requests.` (checked without building that string: the prefix part grows by
-/// nine bytes, the name part is unchanged).
-fn is_extended_resource_name(name: &str) -> bool {
-    if is_native_resource(name) || name.starts_with("requests.") {
-        return false;
-    }
-    let prefix_len = name.split_once('/').map_or(0, |(p, _)| p.len());
-    prefix_len + "requests.".len() <= 253 && is_qualified_name(name).is_empty()
-}
-
-/// `IsOvercommitAllowed`.
-fn is_overcommit_allowed(name: &str) -> bool {
-    is_native_resource(name) && !is_huge_page_resource(name)
-}
-
-/// `IsIntegerResourceName`.
-fn is_integer_resource_name(name: &str) -> bool {
-    matches!(
-        name,
-        "pods"
-            | "resourcequotas"
-            | "services"
-            | "replicationcontrollers"
-            | "secrets"
-            | "configmaps"
-            | "persistentvolumeclaims"
-            | "services.nodeports"
-            | "services.loadbalancers"
-    ) || is_extended_resource_name(name)
-}
-
 /// `ValidateContainerResourceName` (= `validateResourceName` plus the container rules).
 fn container_resource_name(name: &str, at: &At, o: &mut Out) {
     // The usual names pass every check; skip the work.
@@ -1174,28 +1065,6 @@ fn huge_page_value(name: &str, q: &Quantity, at: &At, opts: &Options, o: &mut Ou
         q.to_string(),
         format!("{q} is not positive integer multiple of {name}"),
     );
-}
-
-/// `IsHugePageResourceValueDivisible`: the page size is the name's quantity suffix.
-pub(crate) fn is_huge_page_value_divisible(name: &str, q: &Quantity) -> bool {
-    let size = name.strip_prefix("hugepages-").unwrap_or("");
-    let Ok(page) = Quantity::parse(size) else {
-        return false;
-    };
-    if page.is_zero() || page.is_negative() {
-        return false;
-    }
-    match page.milli_value() {
-        Some(m) if m % 1000 != 0 => return false,
-        Some(_) => {}
-        // Go's MilliValue and Value overflow to 0 here and the division panics; accept.
-        None => return true,
-    }
-    match (q.value(), page.value()) {
-        (Some(v), Some(p)) if p != 0 => v % p == 0,
-        // Beyond int64 Go's Value wraps; accept.
-        _ => true,
-    }
 }
 
 /// `SetDefaults_ResourceList`: every quantity of `limits` and `requests` is rounded up (away

@@ -15,6 +15,7 @@
 //! not a Pod.
 
 pub(crate) mod containers;
+pub(crate) mod helpers;
 pub(crate) mod options;
 pub(crate) mod quantity_field;
 pub(crate) mod security;

@@ -6,7 +6,7 @@
 //! ("ratcheting"): [`Options::for_update`].
 
 use super::spec::{self, flag, str_of};
-use super::{containers, quantity_field, security, volumes};
+use super::{containers, helpers, quantity_field, security, volumes};
 use crate::policy::path::At;
 use crate::policy::view::Node;
 
@@ -167,9 +167,9 @@ fn host_users_false(spec: &Node) -> bool {
 fn uses_indivisible_huge_pages(spec: &Node) -> bool {
     let indivisible = |list: &Node| match list {
         Node::Object(entries) => entries.iter().any(|(name, value)| {
-            containers::is_huge_page_resource(name)
+            helpers::is_huge_page_resource(name)
                 && quantity_field::quiet(value)
-                    .is_some_and(|q| !containers::is_huge_page_value_divisible(name, &q))
+                    .is_some_and(|q| !helpers::is_huge_page_value_divisible(name, &q))
         }),
         _ => false,
     };

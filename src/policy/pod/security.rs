@@ -10,7 +10,8 @@ use std::fmt::{self, Display};
 
 use super::local_descending_path;
 use super::options::Options;
-use super::spec::{GoJson, flag, is_struct, set, str_of, typed};
+use super::spec::{flag, is_struct, set, str_of, typed};
+use crate::policy::finding::GoJson;
 use crate::policy::finding::{Out, Raw};
 use crate::policy::names::{is_dns1123_subdomain, is_valid_group_id, is_valid_user_id};
 use crate::policy::path::At;

@@ -13,10 +13,14 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Display, Write as _};
 
+use super::helpers::{
+    is_huge_page_resource, is_integer_resource_name, is_overcommit_allowed,
+    is_standard_resource_name,
+};
 use super::options::Options;
 use super::quantity_field::{self, quantity};
 use super::{containers, security, volumes};
-use crate::policy::finding::{Out, Quoted, Raw, fails};
+use crate::policy::finding::{GoJson, Out, Quoted, Raw, fails};
 use crate::policy::meta::{self, Selector};
 use crate::policy::names::{
     inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_qualified_name,
@@ -198,32 +202,6 @@ pub(crate) fn each_container<'a>(spec: &'a Node, at: &At, mut f: impl FnMut(&'a 
     }
 }
 
-/// A string as Go's `encoding/json` writes it (the value of a typed string or a pointer in a
-/// field error): `"`, `\` and control characters escaped, and `<`, `>`, `&`, U+2028 and
-/// U+2029 as `\u…` (Go's HTML-safe default).
-pub(super) struct GoJson<'a>(pub(super) &'a str);
-
-impl Display for GoJson<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('"')?;
-        for c in self.0.chars() {
-            match c {
-                '"' => f.write_str("\\\"")?,
-                '\\' => f.write_str("\\\\")?,
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                '\u{8}' => f.write_str("\\b")?,
-                '\u{c}' => f.write_str("\\f")?,
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => write!(f, "\\u{:04x}", c as u32)?,
-                c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-                c => f.write_char(c)?,
-            }
-        }
-        f.write_char('"')
-    }
-}
-
 /// A typed string (`core.DNSPolicy`, …) as a field error prints it: JSON.
 pub(super) fn typed(s: &str) -> Raw<GoJson<'_>> {
     Raw(GoJson(s))
@@ -341,68 +319,6 @@ fn pod_resources(spec: &Node, at: &At, opts: &Options, o: &mut Out) {
     pod_resource_consistency(spec, res, &r_at, o);
 }
 
-const HUGEPAGES: &str = "hugepages-";
-
-fn is_hugepages(name: &str) -> bool {
-    name.starts_with(HUGEPAGES)
-}
-
-/// `helper.IsNativeResource`: unprefixed, or in a `kubernetes.io/` domain.
-fn is_native(name: &str) -> bool {
-    !name.contains('/') || name.contains("kubernetes.io/")
-}
-
-/// `helper.IsOvercommitAllowed`.
-fn overcommit_allowed(name: &str) -> bool {
-    is_native(name) && !is_hugepages(name)
-}
-
-/// `helper.IsStandardResourceName` (`standardResources` and the quota hugepages prefixes).
-fn is_standard_resource(name: &str) -> bool {
-    matches!(
-        name,
-        "cpu"
-            | "memory"
-            | "ephemeral-storage"
-            | "requests.cpu"
-            | "requests.memory"
-            | "requests.ephemeral-storage"
-            | "limits.cpu"
-            | "limits.memory"
-            | "limits.ephemeral-storage"
-            | "pods"
-            | "resourcequotas"
-            | "services"
-            | "replicationcontrollers"
-            | "secrets"
-            | "configmaps"
-            | "persistentvolumeclaims"
-            | "storage"
-            | "requests.storage"
-            | "services.nodeports"
-            | "services.loadbalancers"
-    ) || is_hugepages(name)
-        || name.starts_with("requests.hugepages-")
-}
-
-/// `helper.IsIntegerResourceName`: object counts and extended resources.
-fn is_integer_resource(name: &str) -> bool {
-    matches!(
-        name,
-        "pods"
-            | "resourcequotas"
-            | "services"
-            | "replicationcontrollers"
-            | "secrets"
-            | "configmaps"
-            | "persistentvolumeclaims"
-            | "services.nodeports"
-            | "services.loadbalancers"
-    ) || (!is_native(name)
-        && !name.starts_with("requests.")
-        && is_qualified_name(&format!("requests.{name}")).is_empty())
-}
-
 /// `validatePodResourceName`: `validateResourceName`, then only what pod-level resources
 /// support (`resourcehelper.SupportedPodLevelResources`: cpu, memory, hugepages-*).
 fn pod_resource_name(name: &str, at: &At, o: &mut Out) {
@@ -413,7 +329,7 @@ fn pod_resource_name(name: &str, at: &At, o: &mut Out) {
     if o.count() != before {
         return;
     }
-    if !name.contains('/') && !is_standard_resource(name) {
+    if !name.contains('/') && !is_standard_resource_name(name) {
         o.invalid(
             at,
             typed(name),
@@ -421,7 +337,7 @@ fn pod_resource_name(name: &str, at: &At, o: &mut Out) {
         );
         return;
     }
-    if !matches!(name, "cpu" | "memory") && !is_hugepages(name) {
+    if !matches!(name, "cpu" | "memory") && !is_huge_page_resource(name) {
         o.not_supported(at, typed(name), &["cpu", "hugepages-", "memory"]);
     }
 }
@@ -593,7 +509,7 @@ fn resource_quantity_value(name: &str, q: &Shown, at: &At, o: &mut Out) {
     if q.is_negative() {
         o.invalid(at, q.to_string(), "must be greater than or equal to 0");
     }
-    if is_integer_resource(name) {
+    if is_integer_resource_name(name) {
         // MilliValue() % 1000; skipped when Go's int64 would wrap.
         let milli = match &q.amount {
             Some(a) => i64::try_from(a.nanos / 1_000_000).ok(),
@@ -614,7 +530,7 @@ fn hugepage_value(name: &str, q: &Shown, at: &At, opts: &Options, o: &mut Out) {
     if opts.allow_indivisible_huge_pages_values {
         return;
     }
-    let divisible = containers::is_huge_page_value_divisible(name, &q.q);
+    let divisible = super::helpers::is_huge_page_value_divisible(name, &q.q);
     if !divisible {
         let text = q.to_string();
         o.invalid(
@@ -647,7 +563,7 @@ fn pod_resource_requirements(
         if let Some(q) = &q {
             resource_quantity_value(name, q, &p, o);
         }
-        if is_hugepages(name) {
+        if is_huge_page_resource(name) {
             lim_huge = true;
             if let Some(q) = &q {
                 hugepage_value(name, q, &p, opts, o);
@@ -667,7 +583,7 @@ fn pod_resource_requirements(
                 Some(limit) => {
                     if let Some(limit) = quantity_field::quiet(limit).map(Shown::of) {
                         let ord = q.cmp(&limit);
-                        if ord != Ordering::Equal && !overcommit_allowed(name) {
+                        if ord != Ordering::Equal && !is_overcommit_allowed(name) {
                             o.invalid(
                                 &req_at,
                                 q.to_string(),
@@ -682,14 +598,14 @@ fn pod_resource_requirements(
                         }
                     }
                 }
-                None if !overcommit_allowed(name) => o.required(
+                None if !is_overcommit_allowed(name) => o.required(
                     &lim_at,
                     "Limit must be set for non overcommitable resources",
                 ),
                 None => {}
             }
         }
-        if is_hugepages(name) {
+        if is_huge_page_resource(name) {
             req_huge = true;
             if let Some(q) = &q {
                 hugepage_value(name, q, &p, opts, o);
@@ -890,10 +806,14 @@ fn pod_resource_consistency(spec: &Node, res: &Node, at: &At, o: &mut Out) {
             }
         }
     }
-    if pod_limits.items.iter().any(|(n, _)| is_hugepages(n)) {
+    if pod_limits
+        .items
+        .iter()
+        .any(|(n, _)| is_huge_page_resource(n))
+    {
         let lim_at = at.child("limits");
         for (name, agg) in &aggregate(spec, "limits").items {
-            if !is_hugepages(name) {
+            if !is_huge_page_resource(name) {
                 continue;
             }
             if let (Some(agg), Some(Some(pod))) = (agg, pod_limits.get(name))

@@ -21,10 +21,11 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Display, Write as _};
 
+use super::helpers::{convert_downward_api_field_label, split_subscripted};
 use super::local_descending_path;
 use super::options::Options;
 use super::quantity_field::quantity;
-use crate::policy::finding::{Out, Quoted, Raw, fails};
+use crate::policy::finding::{GoJson, Out, Quoted, Raw, fails};
 use crate::policy::meta;
 use crate::policy::names::{is_dns1123_label, is_dns1123_subdomain, is_qualified_name};
 use crate::policy::path::At;
@@ -154,46 +155,20 @@ fn file_mode(obj: &Node, key: &str, at: &At, o: &mut Out) {
 // ----------------------------------------------------------------------------------------
 // Values printed as Go prints them.
 
-/// A string as Go's `encoding/json` writes it (HTML-safe): how `ErrorBody` prints a value of
-/// a named string type (`core.HostPathType`, `core.PullPolicy`, …). The same as `%q` for
-/// plain ASCII.
-struct JsonStr<'a>(&'a str);
-
-impl Display for JsonStr<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('"')?;
-        for c in self.0.chars() {
-            match c {
-                '"' => f.write_str("\\\"")?,
-                '\\' => f.write_str("\\\\")?,
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                '\u{8}' => f.write_str("\\b")?,
-                '\u{c}' => f.write_str("\\f")?,
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => write!(f, "\\u{:04x}", c as u32)?,
-                c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-                c => f.write_char(c)?,
-            }
-        }
-        f.write_char('"')
-    }
-}
-
 /// A JSON value with Go's string escaping (objects in the order written).
-struct GoJson<'a>(&'a Node<'a>);
+struct NodeJson<'a>(&'a Node<'a>);
 
-impl Display for GoJson<'_> {
+impl Display for NodeJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Node::String(s) => JsonStr(s).fmt(f),
+            Node::String(s) => GoJson(s).fmt(f),
             Node::Array(items) => {
                 f.write_char('[')?;
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
                         f.write_char(',')?;
                     }
-                    GoJson(v).fmt(f)?;
+                    NodeJson(v).fmt(f)?;
                 }
                 f.write_char(']')
             }
@@ -203,7 +178,7 @@ impl Display for GoJson<'_> {
                     if i > 0 {
                         f.write_char(',')?;
                     }
-                    write!(f, "{}:{}", JsonStr(k), GoJson(v))?;
+                    write!(f, "{}:{}", GoJson(k), NodeJson(v))?;
                 }
                 f.write_char('}')
             }
@@ -231,7 +206,7 @@ impl Display for SelectorJson<'_> {
                 if i > 0 {
                     f.write_char(',')?;
                 }
-                write!(f, "{}:{}", JsonStr(k), GoJson(v))?;
+                write!(f, "{}:{}", GoJson(k), NodeJson(v))?;
             }
             f.write_char('}')?;
         }
@@ -246,10 +221,10 @@ impl Display for SelectorJson<'_> {
                 }
                 let key = e.get("key").and_then(Node::as_str).unwrap_or("");
                 let op = e.get("operator").and_then(Node::as_str).unwrap_or("");
-                write!(f, "{{\"key\":{},\"operator\":{}", JsonStr(key), JsonStr(op))?;
+                write!(f, "{{\"key\":{},\"operator\":{}", GoJson(key), GoJson(op))?;
                 let values = e.field("values");
                 if !values.items().is_empty() {
-                    write!(f, ",\"values\":{}", GoJson(values))?;
+                    write!(f, ",\"values\":{}", NodeJson(values))?;
                 }
                 f.write_char('}')?;
             }
@@ -268,7 +243,7 @@ impl Display for TrustBundleJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ptr = |key: &str| -> String {
             match self.0.get(key).and_then(Node::as_str) {
-                Some(s) => JsonStr(s).to_string(),
+                Some(s) => GoJson(s).to_string(),
                 None => "null".into(),
             }
         };
@@ -283,7 +258,7 @@ impl Display for TrustBundleJson<'_> {
             ptr("signerName"),
             SelectorJson(self.0.field("labelSelector")),
             optional,
-            JsonStr(self.0.get("path").and_then(Node::as_str).unwrap_or("")),
+            GoJson(self.0.get("path").and_then(Node::as_str).unwrap_or("")),
         )
     }
 }
@@ -487,7 +462,7 @@ fn host_path(src: &Node, at: &At, o: &mut Out) {
     {
         o.not_supported(
             &at.child("type"),
-            Raw(JsonStr(t)),
+            Raw(GoJson(t)),
             &[
                 "",
                 "BlockDevice",
@@ -759,7 +734,7 @@ fn fc(src: &Node, at: &At, o: &mut Out) {
     if !wwns.is_empty() && !wwids.is_empty() {
         o.invalid(
             &w_at,
-            Raw(GoJson(src.field("targetWWNs"))),
+            Raw(NodeJson(src.field("targetWWNs"))),
             "targetWWNs and wwids can not be specified simultaneously",
         );
     }
@@ -828,7 +803,7 @@ fn azure_disk(src: &Node, at: &At, o: &mut Out) {
     if !matches!(caching, "None" | "ReadOnly" | "ReadWrite") {
         o.not_supported(
             &at.child("cachingMode"),
-            Raw(JsonStr(caching)),
+            Raw(GoJson(caching)),
             &["None", "ReadOnly", "ReadWrite"],
         );
     }
@@ -836,7 +811,7 @@ fn azure_disk(src: &Node, at: &At, o: &mut Out) {
     if !matches!(kind, "Shared" | "Dedicated" | "Managed") {
         o.not_supported(
             &at.child("kind"),
-            Raw(JsonStr(kind)),
+            Raw(GoJson(kind)),
             &["Dedicated", "Managed", "Shared"],
         );
     }
@@ -918,7 +893,7 @@ fn image(src: &Node, at: &At, opts: &Options, o: &mut Out) {
     {
         o.not_supported(
             &at.child("pullPolicy"),
-            Raw(JsonStr(p)),
+            Raw(GoJson(p)),
             &["Always", "IfNotPresent", "Never"],
         );
     }
@@ -1000,7 +975,7 @@ fn object_field_selector(fs: &Node, at: &At, o: &mut Out) {
             return;
         }
     };
-    if let Some((path, subscript)) = split_maybe_subscripted_path(internal) {
+    if let Some((path, subscript)) = split_subscripted(internal) {
         match path {
             "metadata.annotations" => {
                 let lower = lowercase(subscript);
@@ -1021,65 +996,6 @@ fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Owned(s.to_lowercase())
     }
-}
-
-/// Why `ConvertDownwardAPIFieldLabel` refuses a field path.
-enum ConvertError<'a> {
-    Version(&'a str),
-    Subscript(&'a str),
-    Label(&'a str),
-}
-
-impl Display for ConvertError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConvertError::Version(v) => write!(f, "unsupported pod version: {v}"),
-            ConvertError::Subscript(l) => write!(f, "field label does not support subscript: {l}"),
-            ConvertError::Label(l) => write!(f, "field label not supported: {l}"),
-        }
-    }
-}
-
-/// `ConvertDownwardAPIFieldLabel` (`pkg/apis/core/pods/helpers.go`): the internal field
-/// path (`spec.host` is `spec.nodeName`).
-fn convert_downward_api_field_label<'a>(
-    version: &'a str,
-    label: &'a str,
-) -> Result<&'a str, ConvertError<'a>> {
-    if version != "v1" {
-        return Err(ConvertError::Version(version));
-    }
-    if let Some((path, _)) = split_maybe_subscripted_path(label) {
-        return match path {
-            "metadata.annotations" | "metadata.labels" => Ok(label),
-            _ => Err(ConvertError::Subscript(label)),
-        };
-    }
-    match label {
-        "metadata.annotations"
-        | "metadata.labels"
-        | "metadata.name"
-        | "metadata.namespace"
-        | "metadata.uid"
-        | "spec.nodeName"
-        | "spec.restartPolicy"
-        | "spec.serviceAccountName"
-        | "spec.schedulerName"
-        | "status.phase"
-        | "status.hostIP"
-        | "status.hostIPs"
-        | "status.podIP"
-        | "status.podIPs" => Ok(label),
-        "spec.host" => Ok("spec.nodeName"),
-        _ => Err(ConvertError::Label(label)),
-    }
-}
-
-/// `fieldpath.SplitMaybeSubscriptedPath`: `metadata.labels['key']` as the path and the key.
-fn split_maybe_subscripted_path(p: &str) -> Option<(&str, &str)> {
-    let s = p.strip_suffix("']")?;
-    let (path, key) = s.split_once("['")?;
-    (!path.is_empty()).then_some((path, key))
 }
 
 /// Resources a downward API volume may project (hugepages by prefix).
@@ -1580,7 +1496,7 @@ fn claim_spec(spec: &Node, at: &At, opts: &Options, o: &mut Out) {
             "ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" => other = true,
             _ => o.not_supported(
                 &modes_at,
-                Raw(JsonStr(mode)),
+                Raw(GoJson(mode)),
                 &[
                     "ReadOnlyMany",
                     "ReadWriteMany",
@@ -1627,7 +1543,7 @@ fn claim_spec(spec: &Node, at: &At, opts: &Options, o: &mut Out) {
     if !matches!(mode, "Block" | "Filesystem") {
         o.not_supported(
             &at.child("volumeMode"),
-            Raw(JsonStr(mode)),
+            Raw(GoJson(mode)),
             &["Block", "Filesystem"],
         );
     }
@@ -1797,7 +1713,7 @@ pub(crate) fn mounts(container: &Node, at: &At, vols: &Volumes, o: &mut Out) {
             if !matches!(p, "Bidirectional" | "HostToContainer" | "None") {
                 o.not_supported(
                     &p_at,
-                    Raw(JsonStr(p)),
+                    Raw(GoJson(p)),
                     &["Bidirectional", "HostToContainer", "None"],
                 );
             }
@@ -1825,7 +1741,7 @@ pub(crate) fn mounts(container: &Node, at: &At, vols: &Volumes, o: &mut Out) {
                 }
                 other => o.not_supported(
                     &r_at,
-                    Raw(JsonStr(other)),
+                    Raw(GoJson(other)),
                     &["Disabled", "Enabled", "IfPossible"],
                 ),
             }
@@ -4692,7 +4608,7 @@ mod tests {
         assert!(reserved_namespace("KUBERNETES.IO") && reserved_namespace("a.k8s.io"));
         assert!(!reserved_namespace("xk8s.io") && !reserved_namespace("k8s.io.x"));
         assert_eq!(
-            JsonStr("a\"<\u{1}\u{2028}\\").to_string(),
+            GoJson("a\"<\u{1}\u{2028}\\").to_string(),
             "\"a\\\"\\u003c\\u0001\\u2028\\\\\""
         );
     }
