@@ -320,7 +320,8 @@ struct CertsArgs {
 /// `--output` of validate and audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputArg {
-    /// `file:line: severity[rule] namespace/name: path: message`, one summary line.
+    /// `file:line: severity[rule] namespace/name: path: message` (audit: the object's
+    /// `k8s://CONTEXT/namespaces/NS/daemonsets/NAME` instead of `file:line`), one summary line.
     Text,
     /// One JSON object: summary and results.
     Json,

@@ -897,3 +897,41 @@ fn progress_counts_pages_and_daemonsets_on_a_terminal_only() {
     );
     assert_eq!(run(true), "");
 }
+
+/// The text format `--help` describes is the one printed, for validate and audit alike.
+#[test]
+fn text_lines_are_what_help_says() {
+    let help = out(&dsguard(&["audit", "--help"], None));
+    assert!(
+        help.contains("`file:line: severity[rule] namespace/name: path: message` (audit: the")
+            && help.contains("`k8s://CONTEXT/namespaces/NS/daemonsets/NAME` instead of"),
+        "{help}"
+    );
+    let shape = |line: &str, head: &str| {
+        let rest = line.strip_prefix(head)?;
+        let (severity, rest) = rest.split_once('[')?;
+        let (_rule, rest) = rest.split_once("] ")?;
+        let (object, rest) = rest.split_once(": ")?;
+        let (_path, message) = rest.split_once(": ")?;
+        (matches!(severity, "error" | "warning") && object.contains('/') && !message.is_empty())
+            .then_some(())
+    };
+    let e = env(cluster());
+    let o = e.audit(&[]);
+    let text = out(&o);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("k8s://") && (l.contains(" warning[") || l.contains(" error[")))
+        .collect();
+    assert!(!lines.is_empty(), "{text}");
+    for line in lines {
+        let head = line.split_once(": ").unwrap().0;
+        assert!(head.starts_with("k8s://ok/namespaces/"), "{line}");
+        assert!(shape(line, &format!("{head}: ")).is_some(), "{line}");
+    }
+    let file = crate::root().join("examples/broken/selector-mismatch.yaml");
+    let o = dsguard(&["validate", file.to_str().unwrap()], None);
+    let first = out(&o).lines().next().unwrap().to_string();
+    let head = format!("{}:13: ", file.display());
+    assert!(shape(&first, &head).is_some(), "{first}");
+}
