@@ -495,8 +495,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Certs(args) => certs(args),
         Command::Audit(args) => audit(*args),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "dsguard", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "dsguard", &mut script);
+            print_stdout(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { command } => man(command.as_deref()),
@@ -535,9 +536,17 @@ fn man(command: Option<&str>) -> Result<ExitCode, String> {
     clap_mangen::Man::new(page)
         .render(&mut out)
         .map_err(|e| format!("cannot render the man page: {e}"))?;
-    std::io::Write::write_all(&mut std::io::stdout(), &out)
-        .map_err(|e| format!("cannot write output: {e}"))?;
+    print_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout; a closed pipe (`dsguard … | head`) or a full disk is an error message,
+/// never a panic as `println!` would make it.
+fn print_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))
 }
 
 fn validate(args: ValidateArgs) -> Result<ExitCode, String> {
@@ -684,7 +693,7 @@ fn certs(args: CertsArgs) -> Result<ExitCode, String> {
     if args.overlay.is_none() {
         eprintln!("caBundle (base64 of ca.crt) follows on stdout:");
     }
-    println!("{}", made.ca_bundle);
+    print_stdout(format!("{}\n", made.ca_bundle).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -702,7 +711,7 @@ fn review(file: &str, endpoint: Endpoint, policy: &Policy) -> Result<ExitCode, S
     read.map_err(|e| format!("{file}: cannot read: {e}"))?;
     match commands::review(&body, endpoint, policy) {
         ReviewOutput::Response(text) => {
-            println!("{text}");
+            print_stdout(format!("{text}\n").as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         ReviewOutput::BadRequest(status) => {

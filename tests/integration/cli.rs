@@ -702,3 +702,33 @@ fn progress_shows_only_on_a_terminal_and_never_in_ci() {
     assert_eq!(code(&o), 0);
     assert_eq!(err(&o), "");
 }
+
+/// A reader that goes away (`dsguard … | head`): an error message and exit 2, never a panic.
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    let fixture = root().join("tests/fixtures/admission/create-pod-template-mistakes.request.json");
+    let examples = root().join("examples");
+    let commands: [&[&str]; 5] = [
+        &["review", "validate", fixture.to_str().unwrap()],
+        &["man"],
+        &["completions", "bash"],
+        &["policies"],
+        &["validate", examples.to_str().unwrap()],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dsguard"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The read end closes before the child has read its input and written anything.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        if o.status.code() == Some(2) {
+            assert!(stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        }
+    }
+}
