@@ -8,6 +8,9 @@
 # peak resident memory (GNU time), and the ratio. dsguard's peak memory is also measured on a
 # tenth of the corpus, to show it does not grow with the number of files. A single small file
 # end to end (process start to exit) is timed with hyperfine when it is installed.
+# Then: `validate --previous DIR` of the corpus against a previous version of it (another N
+# files, one image tag older), side by side with `validate` alone; and `mutate --write` over
+# a copy of the corpus (and its tenth, for memory), every file rewritten in place.
 # Needs: python3, /usr/bin/time; pip installs kubernetes-validate when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ python3 - "$TMP" "$N" "$PEER_N" <<'PY'
 import os, shutil, sys
 tmp, n, peer_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 out = os.path.join(tmp, "corpus")
-for d in ("corpus", "peer", "tenth"):
+for d in ("corpus", "peer", "tenth", "previous"):
     os.makedirs(os.path.join(tmp, d))
 tmpl = open("examples/node-exporter.yaml").read()
 for i in range(n):
@@ -37,6 +40,8 @@ for i in range(n):
     name = f"ds-{i:05d}.yaml"
     with open(os.path.join(out, name), "w") as f:
         f.write(doc)
+    with open(os.path.join(tmp, "previous", name), "w") as f:
+        f.write(doc.replace("prom/node-exporter:v1.3.1", "prom/node-exporter:v1.3.0"))
     if i < peer_n:
         shutil.copy(os.path.join(out, name), os.path.join(tmp, "peer", name))
     if i < n // 10:
@@ -71,3 +76,14 @@ if command -v hyperfine >/dev/null; then
   hyperfine --warmup 5 --runs 50 -N "$BIN validate examples/node-exporter.yaml" --export-json "$TMP/h.json" >/dev/null
   python3 -c "import json; r=json.load(open('$TMP/h.json'))['results'][0]; print(f\"RESULT one-file-end-to-end mean_ms={r['mean']*1000:.2f} min_ms={r['min']*1000:.2f} max_ms={r['max']*1000:.2f}\")"
 fi
+
+# --previous: the same N files checked as updates of N previous versions.
+measure dsguard-validate "$N" "$BIN" validate "$TMP/corpus"; ALONE=$(rate)
+measure dsguard-validate-previous "$N" "$BIN" validate --previous "$TMP/previous" "$TMP/corpus"; PREV=$(rate)
+python3 -c "print(f'RATIO validate --previous takes {$ALONE/$PREV:.2f}x the time of validate alone')"
+
+# mutate --write: every file fixed in place (a copy; the broken ones stay unreadable).
+cp -r "$TMP/corpus" "$TMP/write"; cp -r "$TMP/tenth" "$TMP/write-tenth"
+measure dsguard-mutate-write "$N" "$BIN" mutate --write "$TMP/write"
+measure dsguard-mutate-write-tenth $((N / 10)) "$BIN" mutate --write "$TMP/write-tenth"
+echo "mutate --write changed $(diff -rq "$TMP/corpus" "$TMP/write" | wc -l) of $N files"
