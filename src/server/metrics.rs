@@ -309,6 +309,11 @@ impl Metrics {
         GaugeGuard::new(&self.in_flight)
     }
 
+    /// Reviews being answered now (read by the drain).
+    pub fn reviews_in_flight(&self) -> i64 {
+        self.in_flight.get()
+    }
+
     /// Marks a connection open until the guard is dropped.
     pub fn connection(&self) -> GaugeGuard {
         GaugeGuard::new(&self.connections)

@@ -229,16 +229,43 @@ pub async fn run(options: ServeOptions, policy: Policy) -> Result<(), ServeError
     tokio::time::sleep(options.drain_delay).await;
     drop(listener);
     let open = graceful.count();
-    match tokio::time::timeout(options.grace_period, graceful.shutdown()).await {
-        Ok(()) => tracing::info!(connections = open, "drained"),
-        Err(_) => tracing::warn!(
+    let drained = graceful.shutdown();
+    tokio::select! {
+        () = drained => tracing::info!(connections = open, "drained"),
+        () = quiet(&metrics) => tracing::info!(
+            connections = open,
+            "no review in flight; closing the idle connections"
+        ),
+        () = tokio::time::sleep(options.grace_period) => tracing::warn!(
             grace_period_ms = options.grace_period.as_millis() as u64,
-            "grace period over with requests still in flight; exiting"
+            "grace period over with reviews still in flight; exiting"
         ),
     }
     let _ = stop_tx.send(true);
     let _ = probe_task.await;
     Ok(())
+}
+
+/// How long no review must have been in flight before the drain stops waiting for
+/// connections to close: time for the last responses to be written.
+const QUIET: Duration = Duration::from_millis(500);
+
+/// Resolves once no review has been in flight for [`QUIET`]. Connections that hold no
+/// review (idle keep-alive connections, a client that opened one and never sent a request,
+/// HTTP/1.1 headers that trickle in) would otherwise hold the exit for the whole grace
+/// period after they were told to close.
+async fn quiet(metrics: &Metrics) {
+    let mut since: Option<Instant> = None;
+    loop {
+        if metrics.reviews_in_flight() == 0 {
+            if since.get_or_insert_with(Instant::now).elapsed() >= QUIET {
+                return;
+            }
+        } else {
+            since = None;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 async fn serve_probes(

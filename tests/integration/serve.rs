@@ -519,6 +519,61 @@ fn sigterm_drains_in_flight_requests_and_exits_0() {
     assert!(logs.iter().any(|l| l["message"] == "drained"));
 }
 
+/// Connections that hold no review (an idle HTTP/2 connection, an HTTP/1.1 client whose
+/// headers never finish) do not hold the exit for the grace period: once no review has
+/// been in flight for a moment, the server exits 0.
+#[test]
+fn sigterm_does_not_wait_for_idle_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let mut server = Server::start(&certs, &["--grace-period", "60"]);
+    let body =
+        std::fs::read(root().join("tests/fixtures/admission/create-node-exporter.request.json"))
+            .unwrap();
+    let waited = rt().block_on(async {
+        let mut idle = Conn::open(
+            server.tls,
+            client_config(&certs.join("ca.crt"), Proto::H2, None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            idle.post("/validate", body.clone()).await.status,
+            StatusCode::OK
+        );
+        // HTTP/1.1 headers that never finish.
+        let mut slow = tls_connect(
+            server.tls,
+            client_config(&certs.join("ca.crt"), Proto::H1, None),
+        )
+        .await
+        .unwrap();
+        slow.write_all(b"POST /validate HTTP/1.1\r\nHost: localhost\r\n")
+            .await
+            .unwrap();
+        slow.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let start = std::time::Instant::now();
+        server.terminate();
+        let code = server.wait(Duration::from_secs(30));
+        (code, start.elapsed())
+    });
+    assert_eq!(waited.0, Some(0), "exit 0");
+    assert!(
+        waited.1 < Duration::from_secs(30),
+        "the 60 s grace period was not waited out for idle connections: {:?}",
+        waited.1
+    );
+    assert!(
+        server
+            .log_lines()
+            .iter()
+            .any(|l| l["message"] == "no review in flight; closing the idle connections"),
+        "{:?}",
+        server.log_lines()
+    );
+}
+
 #[test]
 fn metrics_and_logs_count_what_was_sent() {
     let dir = tempfile::tempdir().unwrap();
