@@ -69,10 +69,10 @@ pub fn verdict(obj: &Node, old: Option<&Node>, policy: &Policy, checks: Checks) 
 }
 
 /// The verdict on an object read offline, the strict schema included when `checks` asks.
-pub fn verdict_value(obj: &Value, old: Option<&Value>, policy: &Policy, checks: Checks) -> Verdict {
+pub fn verdict_value(obj: &Value, old: Option<&Node>, policy: &Policy, checks: Checks) -> Verdict {
     match policy.skip_reason(&Node::from(obj)) {
         Some(reason) => Verdict::Skipped(reason),
-        None => Verdict::Checked(policy::validate(obj, old, policy, checks)),
+        None => Verdict::Checked(policy::validate_against(obj, old, policy, checks)),
     }
 }
 
@@ -186,14 +186,17 @@ pub fn validate_entry(
     }
 }
 
-/// Checks one object read from text, against its previous version when there is one.
+/// Checks one object read from text, against its previous version when there is one (as
+/// [`Previous`] keeps it: JSON text).
 pub fn validate_object(
     source: &Source,
     obj: &Object,
     policy: &Policy,
-    previous: Option<&Value>,
+    previous: Option<&str>,
 ) -> DocResult {
     let identity = Identity::of(&Node::from(&obj.value));
-    let verdict = verdict_value(&obj.value, previous, policy, Checks::OFFLINE);
+    // Previous keeps what it wrote with serde_json: it reads back.
+    let old: Option<Node> = previous.and_then(|text| serde_json::from_str(text).ok());
+    let verdict = verdict_value(&obj.value, old.as_ref(), policy, Checks::OFFLINE);
     result(source, identity, verdict)
 }

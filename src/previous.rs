@@ -43,10 +43,12 @@ impl PreviousSource {
 #[error("--previous: {0}")]
 pub struct PreviousError(pub String);
 
-/// The previous DaemonSets by namespace and name.
+/// The previous DaemonSets by namespace and name, each kept as the compact JSON of what the
+/// update rules read (its `spec`): a few KB of text instead of a tree of maps per object,
+/// read into a borrowed [`crate::policy::Node`] only when its DaemonSet is checked.
 #[derive(Debug, Default)]
 pub struct Previous {
-    objects: HashMap<(String, String), Value>,
+    objects: HashMap<(String, String), String>,
     default_namespace: String,
     /// Where they came from, for messages.
     pub source: String,
@@ -64,39 +66,19 @@ impl Previous {
 
     /// The namespace and name `obj` is known by.
     fn identity(&self, obj: &Value) -> Option<(String, String)> {
-        let meta = obj.get("metadata")?;
-        let name = meta.get("name").and_then(Value::as_str)?.to_string();
-        let ns = meta
-            .get("namespace")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&self.default_namespace)
-            .to_string();
-        Some((ns, name))
+        identity(obj, &self.default_namespace)
     }
 
     /// Adds a previous object when it is a DaemonSet with a name.
-    pub fn insert(&mut self, mut obj: Value) {
-        if obj.get("kind").and_then(Value::as_str) != Some("DaemonSet") {
-            return;
+    pub fn insert(&mut self, obj: Value) {
+        if let Some((id, text)) = kept(obj, &self.default_namespace) {
+            self.objects.insert(id, text);
         }
-        let Some(id) = self.identity(&obj) else {
-            return;
-        };
-        // What no update rule reads, and what makes a stored object large.
-        if let Value::Object(m) = &mut obj {
-            m.remove("status");
-            if let Some(Value::Object(meta)) = m.get_mut("metadata") {
-                meta.remove("managedFields");
-                meta.remove("annotations");
-            }
-        }
-        self.objects.insert(id, obj);
     }
 
     /// The previous version of `obj`, if there is one.
-    pub fn get(&self, obj: &Value) -> Option<&Value> {
-        self.objects.get(&self.identity(obj)?)
+    pub fn get(&self, obj: &Value) -> Option<&str> {
+        self.objects.get(&self.identity(obj)?).map(String::as_str)
     }
 
     /// How many previous DaemonSets were read.
@@ -121,14 +103,83 @@ impl Previous {
         list
     }
 
-    /// Adds every DaemonSet of an input's documents.
-    fn insert_text(&mut self, bytes: &[u8]) {
-        for entry in manifest::read_documents(bytes) {
-            if let Ok(obj) = entry.content {
-                self.insert(obj.value);
+    /// Adds every DaemonSet of the inputs' documents, read on all cores: reading YAML is
+    /// most of the work of `--previous`, and each input stands alone. `read` gives an
+    /// input's bytes.
+    fn insert_all<T: Sync>(
+        &mut self,
+        inputs: &[T],
+        read: impl Fn(&T) -> Result<std::borrow::Cow<'_, [u8]>, PreviousError> + Sync,
+    ) -> Result<(), PreviousError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = inputs.len().div_ceil(threads).max(1);
+        let ns = self.default_namespace.as_str();
+        let read = &read;
+        let parts: Vec<Result<Vec<Kept>, PreviousError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        for input in part {
+                            let bytes = read(input)?;
+                            out.extend(
+                                manifest::read_documents(&bytes)
+                                    .into_iter()
+                                    .filter_map(|e| e.content.ok())
+                                    .filter_map(|o| kept(o.value, ns)),
+                            );
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(PreviousError("a reader thread failed".into())))
+                })
+                .collect()
+        });
+        for part in parts {
+            for (id, text) in part? {
+                self.objects.insert(id, text);
             }
         }
+        Ok(())
     }
+}
+
+/// A previous DaemonSet as kept: its identity and the compact JSON of its `spec`.
+type Kept = ((String, String), String);
+
+/// The namespace and name `obj` is known by (`default_ns` when it names none).
+fn identity(obj: &Value, default_ns: &str) -> Option<(String, String)> {
+    let meta = obj.get("metadata")?;
+    let name = meta.get("name").and_then(Value::as_str)?.to_string();
+    let ns = meta
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(default_ns)
+        .to_string();
+    Some((ns, name))
+}
+
+/// What is kept of a previous object: nothing unless it is a DaemonSet with a name; else
+/// its `spec`, the only part the update rules read (the selector; the template, for the
+/// validation options), as compact JSON.
+fn kept(mut obj: Value, default_ns: &str) -> Option<Kept> {
+    if obj.get("kind").and_then(Value::as_str) != Some("DaemonSet") {
+        return None;
+    }
+    let id = identity(&obj, default_ns)?;
+    let spec = match &mut obj {
+        Value::Object(m) => m.remove("spec").unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    Some((id, serde_json::json!({ "spec": spec }).to_string()))
 }
 
 /// Reads the previous versions for the manifests being validated: `paths` are the path
@@ -145,16 +196,16 @@ pub fn load(
             let mut previous = Previous::new(default_namespace, paths.join(", "));
             let inputs =
                 manifest::expand_paths(paths, true).map_err(|e| PreviousError(e.to_string()))?;
-            for input in &inputs {
-                if matches!(input, Input::Stdin) {
-                    return Err(PreviousError(
-                        "stdin holds the manifests being validated; give the previous ones as a file, a directory, git:REV or cluster".into(),
-                    ));
-                }
-                let bytes = manifest::read_input(input)
-                    .map_err(|e| PreviousError(format!("{}: {e}", input.name())))?;
-                previous.insert_text(&bytes);
+            if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+                return Err(PreviousError(
+                    "stdin holds the manifests being validated; give the previous ones as a file, a directory, git:REV or cluster".into(),
+                ));
             }
+            previous.insert_all(&inputs, |input| {
+                manifest::read_input(input)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| PreviousError(format!("{}: {e}", input.name())))
+            })?;
             Ok(previous)
         }
         PreviousSource::Git(rev) => from_git(rev, paths, default_namespace),
@@ -269,9 +320,8 @@ fn from_git(
         );
     }
     for (root, files) in wanted {
-        for (_, bytes) in cat_files(&root, rev, &files)? {
-            previous.insert_text(&bytes);
-        }
+        let texts = cat_files(&root, rev, &files)?;
+        previous.insert_all(&texts, |(_, bytes)| Ok(std::borrow::Cow::Borrowed(bytes)))?;
     }
     Ok(previous)
 }

@@ -72,12 +72,22 @@ pub fn validate(
     policy: &Policy,
     checks: Checks,
 ) -> Vec<Violation> {
+    let old = old.map(Node::from);
+    validate_against(obj, old.as_ref(), policy, checks)
+}
+
+/// [`validate`] with the old object already read into a [`Node`].
+pub fn validate_against(
+    obj: &Value,
+    old: Option<&Node>,
+    policy: &Policy,
+    checks: Checks,
+) -> Vec<Violation> {
     let mut out = Findings::default();
     if checks.decoding {
         schema::check(obj, policy.kubernetes_version, &mut out);
     }
-    let old = old.map(Node::from);
-    engine(&Node::from(obj), old.as_ref(), policy, checks, &mut out);
+    engine(&Node::from(obj), old, policy, checks, &mut out);
     apply_severities(out, policy)
 }
 
