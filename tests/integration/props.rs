@@ -370,3 +370,40 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// The corpus the fuzzers found (tests/fuzz-corpus, minimized with libFuzzer's -merge),
+/// replayed as the fuzz targets run it: every body through both endpoints, every file
+/// through the reader, validation and mutation, whose patch must apply. A crash the
+/// fuzzers find is added there and so stays a regression test.
+#[test]
+fn fuzz_corpus_replays_without_panic() {
+    let policy = Policy::default();
+    let dir = crate::root().join("tests/fuzz-corpus");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir.join("review")).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        for endpoint in [
+            dsguard::admission::Endpoint::Validate,
+            dsguard::admission::Endpoint::Mutate,
+        ] {
+            if let Ok(reviewed) = dsguard::admission::review_bytes(&data, endpoint, &policy) {
+                let r = &reviewed.response.response;
+                assert!(r.allowed || r.status.as_ref().is_some_and(|s| !s.message.is_empty()));
+            }
+        }
+        count += 1;
+    }
+    for entry in std::fs::read_dir(dir.join("manifest")).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        for doc in dsguard::manifest::read_documents(&data) {
+            if let Ok(obj) = doc.content {
+                let _ = validate(&obj.value, Some(&obj.value), &policy, Checks::OFFLINE);
+                let patch = mutate(&obj.value, &policy, MutateMode::Offline);
+                let mut fixed = obj.value.clone();
+                assert!(json_patch::patch(&mut fixed, &patch).is_ok(), "{patch:?}");
+            }
+        }
+        count += 1;
+    }
+    assert!(count > 1000, "the corpus is missing: {count} files");
+}
