@@ -15,6 +15,7 @@ mod policies;
 mod precommit;
 mod previous;
 mod props;
+mod readme;
 mod reports;
 mod serve;
 mod serve_support;
