@@ -497,9 +497,17 @@ pub(crate) mod testutil {
 
     /// Checks rows of `(pod spec, expected lines, why)`; all failures reported at once.
     pub(crate) fn check_rows(rows: Vec<(Value, Vec<&str>, &str)>) {
+        check_rows_with(rows, pod_errors);
+    }
+
+    /// [`check_rows`] with another way of getting a spec's lines.
+    pub(crate) fn check_rows_with(
+        rows: Vec<(Value, Vec<&str>, &str)>,
+        errors: impl Fn(Value) -> Vec<String>,
+    ) {
         let mut failures = Vec::new();
         for (spec, want, why) in rows {
-            let got = pod_errors(spec.clone());
+            let got = errors(spec.clone());
             if got != want {
                 failures.push(format!(
                     "{why}\n  spec: {spec}\n  want: {want:#?}\n  got:  {got:#?}"

@@ -1898,7 +1898,7 @@ mod tests {
 
     use super::*;
     use crate::policy::finding::Findings;
-    use crate::policy::pod::testutil::{check_rows, daemonset};
+    use crate::policy::pod::testutil::{check_rows, check_rows_with, daemonset};
     use crate::policy::rules::RuleId;
 
     /// A message, leaked for the rows' `&str`.
@@ -4053,21 +4053,7 @@ mod tests {
     }
 
     fn check_mount_rows(rows: Vec<(Value, Vec<&str>, &str)>) {
-        let mut failures = Vec::new();
-        for (spec, want, why) in rows {
-            let got = mount_errors(spec.clone());
-            if got != want {
-                failures.push(format!(
-                    "{why}\n  spec: {spec}\n  want: {want:#?}\n  got:  {got:#?}"
-                ));
-            }
-        }
-        assert!(
-            failures.is_empty(),
-            "{} rows failed:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
+        check_rows_with(rows, mount_errors);
     }
 
     fn ctr(extra: Value) -> Value {
