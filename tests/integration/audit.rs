@@ -865,25 +865,13 @@ fn audit_benchmark() {
 fn progress_counts_pages_and_daemonsets_on_a_terminal_only() {
     let e = env(cluster());
     let out_file = e.dir.path().join("audit.txt");
-    let run = |ci: bool| {
-        let mut cmd = std::process::Command::new("script");
-        cmd.args([
-            "-qec",
-            &format!(
-                "{} audit --kubeconfig {} --page-size 2 > {}",
-                env!("CARGO_BIN_EXE_dsguard"),
-                e.kubeconfig.display(),
-                out_file.display()
-            ),
-            "/dev/null",
-        ]);
-        cmd.env_remove("CI");
-        if ci {
-            cmd.env("CI", "1");
-        }
-        let o = cmd.output().expect("script (util-linux) runs");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let line = format!(
+        "{} audit --kubeconfig {} --page-size 2 > {}",
+        env!("CARGO_BIN_EXE_dsguard"),
+        e.kubeconfig.display(),
+        out_file.display()
+    );
+    let run = |ci: bool| crate::under_pty(&line, ci);
     let shown = run(false);
     assert!(
         shown.contains("dsguard: 1 page read, 2 DaemonSets checked"),

@@ -663,25 +663,12 @@ fn progress_shows_only_on_a_terminal_and_never_in_ci() {
     }
     let bin = env!("CARGO_BIN_EXE_dsguard");
     let report = dir.path().join("report.txt");
-    let under_pty = |ci: bool| {
-        let mut cmd = std::process::Command::new("script");
-        cmd.args([
-            "-qec",
-            &format!(
-                "{bin} validate {} > {}",
-                manifests.display(),
-                report.display()
-            ),
-            "/dev/null",
-        ]);
-        cmd.env_remove("CI");
-        if ci {
-            cmd.env("CI", "true");
-        }
-        let o = cmd.output().expect("script (util-linux) runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let line = format!(
+        "{bin} validate {} > {}",
+        manifests.display(),
+        report.display()
+    );
+    let under_pty = |ci: bool| crate::under_pty(&line, ci);
     let terminal = under_pty(false);
     assert!(
         terminal.contains("dsguard: 1 of 50 files, 1 documents checked"),

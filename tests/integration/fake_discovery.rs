@@ -145,3 +145,41 @@ pub fn kubeconfig(dir: &std::path::Path, addr: SocketAddr) -> std::path::PathBuf
     .unwrap();
     path
 }
+
+/// `kubectl apply --dry-run=client --validate=strict -o name -f -` of `manifests` against
+/// the fake server at `addr` (its discovery, its OpenAPI): what kubectl printed, the test
+/// failing with kubectl's message when it refuses.
+pub fn apply_dry_run(dir: &std::path::Path, addr: SocketAddr, manifests: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("kubectl")
+        .args([
+            "apply",
+            "--dry-run=client",
+            "--validate=strict",
+            "-o",
+            "name",
+            "-f",
+            "-",
+        ])
+        .env("KUBECONFIG", kubeconfig(dir, addr))
+        .env("KUBECACHEDIR", dir.join("cache"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl is installed (.ci/run checks it)");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(manifests)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "kubectl apply --dry-run=client: {}\n{stdout}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::{code, dsguard, err, out};
 
-fn kubectl(args: &[&str]) -> String {
+pub(crate) fn kubectl(args: &[&str]) -> String {
     let o = Command::new("kubectl")
         .args(args)
         .output()
@@ -18,9 +18,10 @@ fn kubectl(args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-#[test]
-fn kubectl_create_deployment_to_daemonset() {
-    let deployment = kubectl(&[
+/// The seed workflow's input: `kubectl create deployment web --image=nginx:1.27
+/// --dry-run=client -o yaml` with the kind changed to DaemonSet, as the README does it.
+pub(crate) fn seed_daemonset() -> String {
+    kubectl(&[
         "create",
         "deployment",
         "web",
@@ -28,8 +29,13 @@ fn kubectl_create_deployment_to_daemonset() {
         "--dry-run=client",
         "-o",
         "yaml",
-    ]);
-    let as_ds = deployment.replace("kind: Deployment", "kind: DaemonSet");
+    ])
+    .replace("kind: Deployment", "kind: DaemonSet")
+}
+
+#[test]
+fn kubectl_create_deployment_to_daemonset() {
+    let as_ds = seed_daemonset();
     let before = dsguard(&["validate", "-o", "json", "-"], Some(as_ds.as_bytes()));
     assert_eq!(
         code(&before),

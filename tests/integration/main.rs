@@ -76,3 +76,42 @@ pub fn code(o: &Output) -> i32 {
         .code()
         .expect("dsguard exits normally, not by a signal")
 }
+
+/// `git -C dir ARGS` with a throwaway identity and no signing; its stdout. Fails the test
+/// with git's message when git fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Runs a shell command line under a terminal (`script` from util-linux), with `CI` set or
+/// not; what the terminal showed. Fails the test when the command fails.
+pub fn under_pty(command_line: &str, ci: bool) -> String {
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", command_line, "/dev/null"]);
+    cmd.env_remove("CI");
+    if ci {
+        cmd.env("CI", "true");
+    }
+    let o = cmd.output().expect("script (util-linux) runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::{dsguard, root};
 
 /// `kubectl kustomize DIR`, as JSON documents.
-fn render(dir: &Path) -> Vec<Value> {
+pub(crate) fn render(dir: &Path) -> Vec<Value> {
     let o = Command::new("kubectl")
         .arg("kustomize")
         .arg(dir)
@@ -28,6 +28,38 @@ fn render(dir: &Path) -> Vec<Value> {
         .into_iter()
         .map(|e| e.content.expect("kustomize output parses").value)
         .collect()
+}
+
+/// A copy of manifests/ in `dir`, so that a test writes nothing into the repository.
+fn copy_manifests(dir: &Path) -> std::path::PathBuf {
+    let copy = dir.join("manifests");
+    let o = Command::new("cp")
+        .arg("-r")
+        .arg(root().join("manifests"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(o.success());
+    copy
+}
+
+/// An overlay `name` on the cert-manager one with `components`, in a copy of manifests/ in
+/// `dir` (kustomize wants relative paths: the overlay sits beside the others).
+fn overlay_with_components(dir: &Path, name: &str, components: &[&str]) -> std::path::PathBuf {
+    let overlay = copy_manifests(dir).join("overlays").join(name);
+    std::fs::create_dir(&overlay).unwrap();
+    let listed: String = components
+        .iter()
+        .map(|c| format!("  - ../../components/{c}\n"))
+        .collect();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../cert-manager\ncomponents:\n{listed}"
+        ),
+    )
+    .unwrap();
+    overlay
 }
 
 fn find<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -261,16 +293,7 @@ fn cert_manager_overlay_injects_the_ca_and_issues_the_mounted_secret() {
 #[test]
 fn self_signed_overlay_carries_the_ca_bundle_from_dsguard_certs() {
     let dir = tempfile::tempdir().unwrap();
-    // A copy of manifests/, so that the test writes nothing into the repository.
-    let copy = dir.path().join("manifests");
-    let o = Command::new("cp")
-        .arg("-r")
-        .arg(root().join("manifests"))
-        .arg(&copy)
-        .status()
-        .unwrap();
-    assert!(o.success());
-    let overlay = copy.join("overlays/self-signed");
+    let overlay = copy_manifests(dir.path()).join("overlays/self-signed");
     for f in ["tls.crt", "tls.key", "ca-bundle.yaml"] {
         let _ = std::fs::remove_file(overlay.join(f));
     }
@@ -415,26 +438,12 @@ fn certs_names_every_service_form_and_reuses_its_ca() {
 
 #[test]
 fn audit_rbac_component_grants_read_only_daemonset_access() {
-    // kustomize wants relative paths: an overlay beside the others, in a copy of manifests/.
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("manifests");
-    assert!(
-        Command::new("cp")
-            .arg("-r")
-            .arg(root().join("manifests"))
-            .arg(&copy)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let overlay = copy.join("overlays/with-audit");
-    std::fs::create_dir(&overlay).unwrap();
-    std::fs::write(
-        overlay.join("kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../cert-manager\ncomponents:\n  - ../../components/audit-rbac\n",
-    )
-    .unwrap();
-    let docs = render(&overlay);
+    let docs = render(&overlay_with_components(
+        dir.path(),
+        "with-audit",
+        &["audit-rbac"],
+    ));
     let role = one(&docs, "ClusterRole");
     assert_eq!(
         role["rules"],
@@ -462,24 +471,11 @@ fn audit_cronjob_component_runs_apply_reports_hourly_with_exactly_its_rbac() {
     // An overlay on cert-manager with the CronJob component, and with audit-rbac beside it
     // (both may be used at once: no object of one is named like one of the other).
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("manifests");
-    assert!(
-        Command::new("cp")
-            .arg("-r")
-            .arg(root().join("manifests"))
-            .arg(&copy)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let overlay = copy.join("overlays/with-reports");
-    std::fs::create_dir(&overlay).unwrap();
-    std::fs::write(
-        overlay.join("kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../cert-manager\ncomponents:\n  - ../../components/audit-rbac\n  - ../../components/audit-cronjob\n",
-    )
-    .unwrap();
-    let docs = render(&overlay);
+    let docs = render(&overlay_with_components(
+        dir.path(),
+        "with-reports",
+        &["audit-rbac", "audit-cronjob"],
+    ));
     check_install(&docs);
     let named = |kind: &str, name: &str| -> Value {
         find(&docs, kind)

@@ -25,7 +25,6 @@
 //!   here without escaping (no DaemonSet field name needs escaping).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::process::Command;
 use std::sync::Arc;
 
 use kube_cel::KubeCelExt;
@@ -1477,40 +1476,7 @@ fn kubectl_accepts_the_objects() {
     let o = dsguard(&["policies"], None);
     assert_eq!(code(&o), 0);
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: http://{addr}\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\ncurrent-context: t\nusers:\n- name: t\n  user: {{}}\n"
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new("kubectl")
-        .args([
-            "apply",
-            "--dry-run=client",
-            "--validate=strict",
-            "-o",
-            "name",
-            "-f",
-            "-",
-        ])
-        .env("KUBECONFIG", &kubeconfig)
-        .env("KUBECACHEDIR", dir.path().join("cache"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("kubectl is installed (.ci/run checks it)");
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(&o.stdout).unwrap();
-    let r = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&r.stdout);
-    assert!(
-        r.status.success(),
-        "kubectl apply --dry-run=client: {}\n{stdout}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let stdout = crate::fake_discovery::apply_dry_run(dir.path(), addr, &o.stdout);
     for want in [
         "mutatingadmissionpolicy.admissionregistration.k8s.io/dsguard-defaults",
         "mutatingadmissionpolicybinding.admissionregistration.k8s.io/dsguard-defaults",
@@ -1524,24 +1490,6 @@ fn kubectl_accepts_the_objects() {
     // `objects_are_the_k8s_openapi_types_and_scoped_like_the_webhooks`.
 }
 
-fn render(dir: &std::path::Path) -> Vec<Value> {
-    let o = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .expect("kubectl is installed");
-    assert!(
-        o.status.success(),
-        "kubectl kustomize {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dsguard::manifest::read_documents(&o.stdout)
-        .into_iter()
-        .map(|e| e.content.expect("kustomize output parses").value)
-        .collect()
-}
-
 #[test]
 fn webhook_free_overlay_is_the_policies_output() {
     let dir = root().join("manifests/overlays/webhook-free");
@@ -1553,7 +1501,7 @@ fn webhook_free_overlay_is_the_policies_output() {
         committed.ends_with(&generated),
         "manifests/overlays/webhook-free/policies.yaml is `dsguard policies` output; regenerate it:\n  dsguard policies > manifests/overlays/webhook-free/policies.yaml (keeping its header)"
     );
-    let rendered = render(&dir);
+    let rendered = crate::manifests::render(&dir);
     let mut want = policies::objects(&Policy::default());
     let key = |v: &Value| format!("{}/{}", v["kind"], v["metadata"]["name"]);
     let mut got = rendered.clone();

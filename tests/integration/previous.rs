@@ -2,13 +2,10 @@
 //! version from files, from a git revision (a real repository made here with the git CLI),
 //! and from the cluster (the in-test API server of audit.rs).
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 use crate::audit::{env, example, live};
-use crate::{code, dsguard_in, err, out};
+use crate::{code, dsguard_in, err, git, out};
 
 /// A DaemonSet manifest as YAML text: `selector` labels, the same labels on the template
 /// plus `extra`.
@@ -33,24 +30,6 @@ fn manifest(
     format!(
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {name}\n{ns}spec:\n  selector:\n    matchLabels:\n{sel}  template:\n    metadata:\n      labels:\n{labels}    spec:\n      containers:\n      - name: agent\n        image: registry.example/agent:1.0\n        resources:\n          requests: {{cpu: 10m, memory: 16Mi}}\n      nodeSelector:\n        kubernetes.io/os: linux\n      tolerations:\n      - key: node-role.kubernetes.io/control-plane\n        operator: Exists\n        effect: NoSchedule\n"
     )
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 fn json_of(o: &std::process::Output) -> Value {

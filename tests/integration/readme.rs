@@ -48,22 +48,7 @@ fn console_examples_print_what_the_readme_shows() {
     let text = readme();
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(root().join("examples"), dir.path().join("examples")).unwrap();
-    let k = std::process::Command::new("kubectl")
-        .args([
-            "create",
-            "deployment",
-            "web",
-            "--image=nginx:1.27",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ])
-        .output()
-        .expect("kubectl runs");
-    assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
-    let web = String::from_utf8(k.stdout)
-        .unwrap()
-        .replace("kind: Deployment", "kind: DaemonSet");
+    let web = crate::kubectl::seed_daemonset();
     std::fs::write(dir.path().join("web.yaml"), web).unwrap();
     let mut checked = 0;
     for block in text.split("```console\n").skip(1) {

@@ -2,53 +2,14 @@
 //! differ, checked with real kubectl output, git and `kubectl apply --dry-run=client`.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::{code, dsguard_in, err, out};
+use crate::{code, dsguard_in, err, git, out};
 
-/// kubectl's `create deployment` output turned into a DaemonSet, the seed workflow.
+/// The seed workflow's DaemonSet, written to `dir/web.yaml`.
 fn seed(dir: &Path) -> String {
-    let o = Command::new("kubectl")
-        .args([
-            "create",
-            "deployment",
-            "web",
-            "--image=nginx:1.27",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ])
-        .output()
-        .expect("kubectl is installed (.ci/run checks it)");
-    assert!(o.status.success());
-    let text = String::from_utf8(o.stdout)
-        .unwrap()
-        .replace("kind: Deployment", "kind: DaemonSet");
+    let text = crate::kubectl::seed_daemonset();
     std::fs::write(dir.join("web.yaml"), &text).unwrap();
     text
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
 }
 
 #[test]
@@ -115,31 +76,9 @@ fn the_seed_workflow_is_fixed_in_place_with_a_minimal_git_diff() {
         }],
         200,
     );
-    let kubeconfig = crate::fake_discovery::kubeconfig(d, addr);
-    let o = Command::new("kubectl")
-        .args([
-            "apply",
-            "--dry-run=client",
-            "--validate=strict",
-            "-o",
-            "name",
-            "-f",
-            "web.yaml",
-        ])
-        .current_dir(d)
-        .env("KUBECONFIG", &kubeconfig)
-        .env("KUBECACHEDIR", d.join("cache"))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "kubectl apply: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        "daemonset.apps/web"
-    );
+    let applied =
+        crate::fake_discovery::apply_dry_run(d, addr, &std::fs::read(d.join("web.yaml")).unwrap());
+    assert_eq!(applied.trim(), "daemonset.apps/web");
 }
 
 #[test]
