@@ -343,7 +343,7 @@ pub fn check(obj: &Value, policy: &Policy, context: &str) -> DocResult {
         line: 1,
         lines: None,
     };
-    let verdict = check::verdict_value(obj, None, policy, Checks::OFFLINE);
+    let verdict = check::verdict_value(obj, &node, None, policy, Checks::OFFLINE);
     let mut r = check::result(&source, identity, verdict);
     if r.status == Status::Skip {
         return r;

@@ -68,11 +68,18 @@ pub fn verdict(obj: &Node, old: Option<&Node>, policy: &Policy, checks: Checks) 
     }
 }
 
-/// The verdict on an object read offline, the strict schema included when `checks` asks.
-pub fn verdict_value(obj: &Value, old: Option<&Node>, policy: &Policy, checks: Checks) -> Verdict {
-    match policy.skip_reason(&Node::from(obj)) {
+/// The verdict on an object read offline (`obj`, and `node`, its view), the strict schema
+/// included when `checks` asks.
+pub fn verdict_value(
+    obj: &Value,
+    node: &Node,
+    old: Option<&Node>,
+    policy: &Policy,
+    checks: Checks,
+) -> Verdict {
+    match policy.skip_reason(node) {
         Some(reason) => Verdict::Skipped(reason),
-        None => Verdict::Checked(policy::validate_against(obj, old, policy, checks)),
+        None => Verdict::Checked(policy::validate_against(obj, node, old, policy, checks)),
     }
 }
 
@@ -194,9 +201,9 @@ pub fn validate_object(
     policy: &Policy,
     previous: Option<&str>,
 ) -> DocResult {
-    let identity = Identity::of(&Node::from(&obj.value));
+    let node = Node::from(&obj.value);
     // Previous keeps what it wrote with serde_json: it reads back.
     let old: Option<Node> = previous.and_then(|text| serde_json::from_str(text).ok());
-    let verdict = verdict_value(&obj.value, old.as_ref(), policy, Checks::OFFLINE);
-    result(source, identity, verdict)
+    let verdict = verdict_value(&obj.value, &node, old.as_ref(), policy, Checks::OFFLINE);
+    result(source, Identity::of(&node), verdict)
 }

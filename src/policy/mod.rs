@@ -73,12 +73,14 @@ pub fn validate(
     checks: Checks,
 ) -> Vec<Violation> {
     let old = old.map(Node::from);
-    validate_against(obj, old.as_ref(), policy, checks)
+    validate_against(obj, &Node::from(obj), old.as_ref(), policy, checks)
 }
 
-/// [`validate`] with the old object already read into a [`Node`].
+/// [`validate`] with the object's view (`node`, of `obj`: the strict schema reads the value,
+/// everything else the view) and the old object already read into [`Node`]s.
 pub fn validate_against(
     obj: &Value,
+    node: &Node,
     old: Option<&Node>,
     policy: &Policy,
     checks: Checks,
@@ -87,7 +89,7 @@ pub fn validate_against(
     if checks.decoding {
         schema::check(obj, policy.kubernetes_version, &mut out);
     }
-    engine(&Node::from(obj), old, policy, checks, &mut out);
+    engine(node, old, policy, checks, &mut out);
     apply_severities(out, policy)
 }
 
