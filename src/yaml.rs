@@ -429,7 +429,7 @@ fn node_count(v: &Value) -> usize {
 
 /// A mapping key as sigs.k8s.io/yaml turns it into a JSON key: booleans and numbers are
 /// written out as text (`yes:` becomes `"true"`).
-fn key_string(text: &str, style: TScalarStyle, tag: Option<&str>) -> String {
+pub(crate) fn key_string(text: &str, style: TScalarStyle, tag: Option<&str>) -> String {
     match resolve_scalar(text, style, tag) {
         Ok(Value::String(s)) => s,
         Ok(Value::Null) => "null".into(),

@@ -19,7 +19,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
 use crate::policy::{escape_token, unescape_token};
-use crate::yaml::{MAX_DEPTH, parse_documents, resolve_scalar};
+use crate::yaml::{MAX_DEPTH, key_string, parse_documents, resolve_scalar};
 
 /// Why a patch could not be applied to the text in place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -564,16 +564,6 @@ impl Builder<'_, '_> {
             }
             _ => unsupported("unexpected YAML event"),
         }
-    }
-}
-
-/// A mapping key as `crate::yaml` turns it into a JSON key.
-fn key_string(text: &str, style: TScalarStyle, tag: Option<&str>) -> String {
-    match resolve_scalar(text, style, tag) {
-        Ok(Value::String(s)) => s,
-        Ok(Value::Null) => "null".into(),
-        Ok(other) => other.to_string(),
-        Err(_) => text.to_string(),
     }
 }
 
