@@ -180,6 +180,16 @@ pub fn start_fake_api_with(
     (addr, state)
 }
 
+/// Whether `obj` has the labels of the query's `labelSelector` (equality selectors only,
+/// `k=v,k2=v2`: enough for the tests).
+fn selected(query: &BTreeMap<String, String>, obj: &Value) -> bool {
+    query.get("labelSelector").is_none_or(|s| {
+        s.split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .all(|(k, v)| obj["metadata"]["labels"][k].as_str() == Some(v))
+    })
+}
+
 fn status(code: u16, reason: &str, message: &str) -> Response {
     let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                       "message": message, "reason": reason, "code": code});
@@ -235,25 +245,11 @@ async fn list(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
         .path()
         .strip_prefix("/apis/apps/v1/namespaces/")
         .and_then(|p| p.split('/').next());
-    // Equality selectors only (k=v,k2=v2), enough for the tests.
-    let wanted: Vec<(String, String)> = query
-        .get("labelSelector")
-        .map(|s| {
-            s.split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
     let matching: Vec<&Value> = api
         .items
         .iter()
         .filter(|d| namespace.is_none_or(|ns| d["metadata"]["namespace"] == ns))
-        .filter(|d| {
-            wanted
-                .iter()
-                .all(|(k, v)| d["metadata"]["labels"][k].as_str() == Some(v))
-        })
+        .filter(|d| selected(&query, d))
         .collect();
     let start: usize = query
         .get("continue")
@@ -343,23 +339,10 @@ async fn reports(State(api): State<Arc<FakeApi>>, req: Request) -> Response {
     let mut store = api.reports.lock().unwrap();
     if parts.len() == 4 {
         let query = query_of(uri.query().unwrap_or(""));
-        let wanted: Vec<(String, String)> = query
-            .get("labelSelector")
-            .map(|s| {
-                s.split(',')
-                    .filter_map(|kv| kv.split_once('='))
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
         let items: Vec<&Value> = store
             .iter()
             .filter(|r| r["apiVersion"] == group_version.as_str())
-            .filter(|r| {
-                wanted
-                    .iter()
-                    .all(|(k, v)| r["metadata"]["labels"][k].as_str() == Some(v))
-            })
+            .filter(|r| selected(&query, r))
             .collect();
         let kind = if plural == "reports" {
             "ReportList"
