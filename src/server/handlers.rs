@@ -209,9 +209,26 @@ fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
 const BYTES_PER_VALUE: usize = 64;
 
 fn structural_bytes(data: &[u8]) -> usize {
-    data.iter()
-        .filter(|b| matches!(b, b',' | b'[' | b'{' | b':'))
-        .count()
+    // `[` (0x5B) and `{` (0x7B) differ only in bit 0x20. Counted in blocks whose tally fits
+    // a `u8`, without branches, so that the compiler vectorises the loop: every body byte
+    // passes through here, and a byte-at-a-time filter cost as much as the policy checks.
+    fn structural(b: u8) -> u8 {
+        u8::from(b == b',') | u8::from(b == b':') | u8::from(b | 0x20 == b'{')
+    }
+    let mut blocks = data.chunks_exact(255);
+    let mut total = 0usize;
+    for block in &mut blocks {
+        let n = block
+            .iter()
+            .fold(0u8, |n, &b| n.wrapping_add(structural(b)));
+        total += usize::from(n);
+    }
+    total
+        + blocks
+            .remainder()
+            .iter()
+            .map(|&b| usize::from(structural(b)))
+            .sum::<usize>()
 }
 
 /// What a request with a declared length takes from the budget before its body is read:
@@ -247,25 +264,37 @@ async fn read_body<'a>(
         take_budget(app, want, &mut held, true).await?;
         reserved = want;
     }
-    let mut buf =
-        bytes::BytesMut::with_capacity(declared.map_or(0, |n| n.min(max as u64) as usize));
+    // A body that arrives in one frame (most reviews: an HTTP/2 DATA frame holds 16 KiB)
+    // is kept as it came; only a body in several frames is copied into one buffer.
+    let mut first: Option<Bytes> = None;
+    let mut buf = bytes::BytesMut::new();
+    let mut len = 0usize;
     let mut needed = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| Failure::BadRequest(format!("cannot read the body: {e}")))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        if buf.len() + data.len() > max {
+        if len + data.len() > max {
             return Err(Failure::TooLarge(max));
         }
+        len += data.len();
         needed += data.len() + structural_bytes(&data).saturating_mul(BYTES_PER_VALUE);
         if needed > reserved {
             take_budget(app, needed - reserved, &mut held, false).await?;
             reserved = needed;
         }
-        buf.extend_from_slice(&data);
+        match first.take() {
+            None if buf.is_empty() => first = Some(data),
+            None => buf.extend_from_slice(&data),
+            Some(earlier) => {
+                buf.reserve(declared.map_or(0, |n| n.min(max as u64) as usize).max(len));
+                buf.extend_from_slice(&earlier);
+                buf.extend_from_slice(&data);
+            }
+        }
     }
-    Ok((buf.freeze(), held))
+    Ok((first.unwrap_or_else(|| buf.freeze()), held))
 }
 
 /// Takes `n` bytes (rounded up to KiB) from the budget of memory in flight and adds them
@@ -390,6 +419,27 @@ fn count_review(metrics: &Metrics, endpoint: Endpoint, reviewed: &Reviewed, elap
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structural_bytes_counts_separators_and_openers() {
+        let naive = |d: &[u8]| {
+            d.iter()
+                .filter(|b| matches!(b, b',' | b'[' | b'{' | b':'))
+                .count()
+        };
+        // Every byte value, in lengths around the block size.
+        let all: Vec<u8> = (0..=255u8).cycle().take(255 * 3 + 17).collect();
+        for len in [0, 1, 254, 255, 256, 510, all.len()] {
+            assert_eq!(
+                structural_bytes(&all[..len]),
+                naive(&all[..len]),
+                "len {len}"
+            );
+        }
+        let dense = b"[{:,".repeat(200);
+        assert_eq!(structural_bytes(&dense), 800);
+        assert_eq!(structural_bytes(br#"{"a":[1,{}]}"#), 5);
+    }
 
     #[test]
     fn go_durations() {
