@@ -78,12 +78,8 @@ fn spec(spec: &Node, opts: &Options, out: &mut Findings) {
                     opts.allow_invalid_label_value_in_selector,
                     &mut out.rule(RuleId::SelectorInvalid),
                 );
-                let labels: BTreeMap<String, String> =
-                    meta::label_map(template.field("metadata").field("labels"))
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect();
-                if sel.converts() && sel.matches(&labels) == Some(false) {
+                let labels = meta::label_map(template.field("metadata").field("labels"));
+                if sel.matches(&labels) == Some(false) {
                     mismatch(
                         &sel,
                         template_labels,
@@ -229,13 +225,13 @@ fn template_generation_annotation(obj: &Node, out: &mut Findings) {
 fn mismatch(
     sel: &Selector,
     template_labels: Option<&Node>,
-    template: &BTreeMap<String, String>,
+    template: &BTreeMap<&str, &str>,
     o: &mut Out,
 ) {
     let mut all_adds = true;
     let mut fixes: Vec<String> = meta::label_map(sel.match_labels)
         .into_iter()
-        .filter(|(k, v)| template.get(*k).map(String::as_str) != Some(*v))
+        .filter(|(k, v)| template.get(k) != Some(v))
         .map(|(k, v)| format!("add `{k}: {v}`"))
         .collect();
     for expr in sel.expressions {

@@ -2,12 +2,11 @@
 //! `pkg/api/validation/objectmeta.go` (`ValidateObjectMeta`, `ValidateAnnotations`; not
 //! `ValidateObjectMetaUpdate`, see docs/parity.md) and `pkg/apis/meta/v1/validation/validation.go`
 //! (`ValidateLabels`, `ValidateLabelName`, `ValidateLabelSelector`,
-//! `ValidateLabelSelectorRequirement`), with `LabelSelectorAsSelector(...).Matches`
-//! through kube-rs's `Selector`.
+//! `ValidateLabelSelectorRequirement`), and `LabelSelectorAsSelector(...).Matches`
+//! (k8s.io/apimachinery `pkg/labels/selector.go`, `(*Requirement).Matches`), read
+//! straight from the object; a test holds it equal to kube-rs's `Selector`.
 
 use std::collections::BTreeMap;
-
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
 use super::finding::Out;
 use super::names::{
@@ -340,43 +339,106 @@ impl<'a> Selector<'a> {
             })
     }
 
-    /// The typed selector, for matching.
-    pub(crate) fn to_typed(&self) -> LabelSelector {
-        let strings = |v: &Node| -> Vec<String> {
-            v.items()
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        };
-        LabelSelector {
-            match_labels: Some(
-                label_map(self.match_labels)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
-            match_expressions: Some(
-                self.expressions
-                    .iter()
-                    .map(|e| LabelSelectorRequirement {
-                        key: e.get("key").and_then(Node::as_str).unwrap_or("").into(),
-                        operator: e
-                            .get("operator")
-                            .and_then(Node::as_str)
-                            .unwrap_or("")
-                            .into(),
-                        values: e.get("values").map(strings),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
     /// Whether the selector selects `labels` (`LabelSelectorAsSelector(...).Matches`);
     /// `None` when it cannot be converted (an invalid selector).
-    pub(crate) fn matches(&self, labels: &BTreeMap<String, String>) -> Option<bool> {
-        use kube::core::{Selector as KubeSelector, SelectorExt};
-        let selector = KubeSelector::try_from(self.to_typed()).ok()?;
-        Some(selector.matches(labels))
+    ///
+    /// `LabelSelectorAsSelector` (k8s.io/apimachinery `pkg/apis/meta/v1/helpers.go`) turns
+    /// each matchLabels entry into an `=` requirement and each expression into its
+    /// operator's; the selector matches when every requirement does
+    /// (`internalSelector.Matches`), so an empty one matches everything. A requirement
+    /// matches as `(*Requirement).Matches` in `pkg/labels/selector.go` says: `=`/`In` when
+    /// the label is present with one of the values, `NotIn` when it is absent or has none
+    /// of them, `Exists`/`DoesNotExist` on presence alone.
+    pub(crate) fn matches(&self, labels: &BTreeMap<&str, &str>) -> Option<bool> {
+        if !self.converts() {
+            return None;
+        }
+        let by_labels = self.match_labels.entries().all(|(k, v)| {
+            v.as_str()
+                .is_some_and(|v| labels.get(k).is_some_and(|have| *have == v))
+        });
+        let by_expressions = self.expressions.iter().all(|e| {
+            let key = e.get("key").and_then(Node::as_str).unwrap_or("");
+            let has_value = |have: &str| {
+                e.field("values")
+                    .items()
+                    .iter()
+                    .any(|v| v.as_str() == Some(have))
+            };
+            match (e.get("operator").and_then(Node::as_str), labels.get(key)) {
+                (Some("In"), Some(have)) => has_value(have),
+                (Some("In"), None) => false,
+                (Some("NotIn"), Some(have)) => !has_value(have),
+                (Some("NotIn"), None) => true,
+                (Some("Exists"), have) => have.is_some(),
+                (Some("DoesNotExist"), have) => have.is_none(),
+                // converts() admits no other operator.
+                _ => false,
+            }
+        });
+        Some(by_labels && by_expressions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+    use kube::core::{Selector as KubeSelector, SelectorExt};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::Selector;
+    use crate::policy::view::Node;
+
+    fn key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["app", "tier", "example.com/role"]).prop_map(String::from)
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop::sample::select(vec!["a", "b", ""]).prop_map(String::from)
+    }
+
+    fn expression() -> impl Strategy<Value = Value> {
+        (
+            key(),
+            prop::sample::select(vec!["In", "NotIn", "Exists", "DoesNotExist", "Equals"]),
+            prop::option::of(prop::collection::vec(value(), 0..3)),
+        )
+            .prop_map(|(k, op, values)| match values {
+                Some(v) => json!({"key": k, "operator": op, "values": v}),
+                None => json!({"key": k, "operator": op}),
+            })
+    }
+
+    proptest! {
+        /// The selector matches as kube-rs's `Selector` (a port of the same Go) does, and
+        /// is `None` exactly when that one cannot be built or Go would refuse it.
+        #[test]
+        fn matches_as_kube_does(
+            match_labels in prop::collection::btree_map(key(), value(), 0..3),
+            expressions in prop::collection::vec(expression(), 0..3),
+            labels in prop::collection::btree_map(key(), value(), 0..3),
+        ) {
+            let sel = json!({"matchLabels": match_labels, "matchExpressions": expressions});
+            let node = Node::from(&sel);
+            let ours = Selector::of(&node).unwrap();
+            let typed = LabelSelector {
+                match_labels: Some(match_labels.clone()),
+                match_expressions: Some(
+                    serde_json::from_value::<Vec<LabelSelectorRequirement>>(Value::from(expressions))
+                        .unwrap(),
+                ),
+            };
+            let borrowed: BTreeMap<&str, &str> =
+                labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            match KubeSelector::try_from(typed) {
+                Ok(kube) if ours.converts() => {
+                    prop_assert_eq!(ours.matches(&borrowed), Some(kube.matches(&labels)));
+                }
+                _ => prop_assert_eq!(ours.matches(&borrowed), None),
+            }
+        }
     }
 }

@@ -7,8 +7,6 @@
 //! NVIDIA/k8s-device-plugin#701, nginx/kubernetes-ingress#3976,
 //! aws-node-termination-handler#263 (a `helm.sh/chart` or version label in the selector).
 
-use std::collections::BTreeMap;
-
 use super::finding::Findings;
 use super::meta::{self, Selector};
 use super::path::At;
@@ -118,15 +116,12 @@ pub(crate) fn previous_selector(obj: &Node, old: &Node, out: &mut Findings) {
     if old_sel.is_empty() || !old_sel.converts() {
         return;
     }
-    let labels: BTreeMap<String, String> = meta::label_map(
+    let labels = meta::label_map(
         obj.field("spec")
             .field("template")
             .field("metadata")
             .field("labels"),
-    )
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    );
     if old_sel.matches(&labels) == Some(false) {
         let spec = At::ROOT.child("spec");
         let template = spec.child("template");
