@@ -213,6 +213,10 @@ impl Quantity {
         let (positive, _value, num, denom, suffix) = split(s)?;
         let (base, exponent, mut format) = interpret(suffix).ok_or(QuantityError::Suffix)?;
 
+        // The digits of the number, without its decimal point.
+        let mut shifted = String::with_capacity(num.len() + denom.len());
+        shifted.push_str(num);
+        shifted.push_str(denom);
         // Go's int64 fast path decides whether the text is kept for printing.
         let mut original = None;
         let precision: i32 = match format {
@@ -227,32 +231,44 @@ impl Quantity {
                 Format::BinarySi => 0i32,
                 _ => exponent.wrapping_sub(denom.len() as i32),
             };
-            if scale >= -9 {
-                let shifted = format!("{num}{denom}");
-                if let Ok(value) = shifted.parse::<i64>() {
-                    let mantissa: i64 = if base == 2 { 1i64 << exponent } else { 1 };
-                    if value.checked_mul(mantissa).is_some() {
-                        let keep = match format {
-                            Format::BinarySi => exponent % 10 == 0 && value & 0x07 != 0,
-                            _ => {
-                                scale % 3 == 0
-                                    && !shifted.ends_with("000")
-                                    && !shifted.starts_with('0')
-                            }
-                        };
-                        if keep {
-                            original = Some(s.to_string());
+            if scale >= -9
+                && let Ok(value) = shifted.parse::<i64>()
+            {
+                let mantissa: i64 = if base == 2 { 1i64 << exponent } else { 1 };
+                if value.checked_mul(mantissa).is_some() {
+                    let keep = match format {
+                        Format::BinarySi => exponent % 10 == 0 && value & 0x07 != 0,
+                        _ => {
+                            scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0')
                         }
+                    };
+                    if keep {
+                        original = Some(s.to_string());
                     }
                 }
             }
         }
 
         // The exact value: (num.denom) × base^exponent.
-        let mut digits = trim_leading_zeros(&format!("{num}{denom}")).to_string();
+        let zeros = shifted.len() - trim_leading_zeros(&shifted).len();
+        shifted.drain(..zeros);
+        let mut digits = shifted;
         let mut exp10: i64 = -(denom.len() as i64);
         if base == 10 {
             exp10 += exponent as i64;
+        } else if let Some(product) = (digits.len() <= 19 && exponent <= 60)
+            .then(|| digits.parse::<u128>().ok())
+            .flatten()
+        {
+            // At most 10^19 × 2^60 < 2^128: the product of the usual sizes in one step.
+            digits = if product == 0 {
+                String::new()
+            } else {
+                product
+                    .checked_shl(exponent as u32)
+                    .unwrap_or(0)
+                    .to_string()
+            };
         } else {
             let mut left = exponent;
             while left > 0 {
@@ -332,31 +348,25 @@ impl Quantity {
         self.format
     }
 
-    fn cmp_magnitude_str(&self, digits: &str, exponent: i64) -> Ordering {
-        let other = Quantity {
-            negative: false,
-            digits: digits.to_string(),
-            exponent,
-            format: Format::DecimalSi,
-            original: None,
-        };
-        self.cmp_magnitude(&other)
+    fn cmp_magnitude(&self, other: &Quantity) -> Ordering {
+        self.cmp_magnitude_str(&other.digits, other.exponent)
     }
 
-    fn cmp_magnitude(&self, other: &Quantity) -> Ordering {
-        match (self.digits.is_empty(), other.digits.is_empty()) {
+    /// The order of the magnitudes of this and of `digits` × 10^`exponent` (normalized).
+    fn cmp_magnitude_str(&self, digits: &str, exponent: i64) -> Ordering {
+        match (self.digits.is_empty(), digits.is_empty()) {
             (true, true) => return Ordering::Equal,
             (true, false) => return Ordering::Less,
             (false, true) => return Ordering::Greater,
             _ => {}
         }
         // Position of the most significant digit.
-        let top = |q: &Quantity| q.digits.len() as i64 + q.exponent;
-        match top(self).cmp(&top(other)) {
+        let top = self.digits.len() as i64 + self.exponent;
+        match top.cmp(&(digits.len() as i64 + exponent)) {
             Ordering::Equal => {}
             o => return o,
         }
-        let (a, b) = (self.digits.as_bytes(), other.digits.as_bytes());
+        let (a, b) = (self.digits.as_bytes(), digits.as_bytes());
         for i in 0..a.len().max(b.len()) {
             let x = a.get(i).copied().unwrap_or(b'0');
             let y = b.get(i).copied().unwrap_or(b'0');
