@@ -83,10 +83,10 @@ const LABEL_KEY_ERR: &str = "must consist of alphanumeric characters, '-', '_' o
 /// `IsQualifiedName` = `content.IsLabelKey`: label keys, annotation keys, taint keys.
 pub fn is_qualified_name(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    let parts: Vec<&str> = value.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    // Go: `parts := strings.Split(value, "/")`, then one part or two.
+    let name = match value.split_once('/') {
+        None => value,
+        Some((prefix, name)) if !name.contains('/') => {
             if prefix.is_empty() {
                 errs.push(format!("prefix part {}", empty_error()));
             } else {
