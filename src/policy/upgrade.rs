@@ -113,7 +113,9 @@ pub(crate) fn previous_selector(obj: &Node, old: &Node, out: &mut Findings) {
     let Some(old_sel) = old.field("spec").get("selector").and_then(Selector::of) else {
         return;
     };
-    if old_sel.is_empty() || !old_sel.converts() {
+    // An empty selector selects nothing here; one that does not convert matches nothing
+    // (`matches` is `None`), so neither is reported.
+    if old_sel.is_empty() {
         return;
     }
     let labels = meta::label_map(
