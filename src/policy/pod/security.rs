@@ -10,7 +10,7 @@ use std::fmt::{self, Display};
 
 use super::local_descending_path;
 use super::options::Options;
-use super::spec::{flag, is_struct, set, str_of, typed};
+use super::spec::{flag, set, str_of, struct_items, typed};
 use crate::policy::finding::GoJson;
 use crate::policy::finding::{Out, Raw};
 use crate::policy::names::{is_dns1123_subdomain, is_valid_group_id, is_valid_user_id};
@@ -167,10 +167,7 @@ fn validate_sysctls(list: &[Node], spec: &Node, at: &At, opts: &Options, o: &mut
     let mut names = HashSet::new();
     let host_network = flag(spec, "hostNetwork");
     let host_ipc = flag(spec, "hostIPC");
-    for (i, s) in list.iter().enumerate() {
-        if !is_struct(s) {
-            continue;
-        }
+    for (i, s) in struct_items(list) {
         let s_at = at.index(i);
         let name_at = s_at.child("name");
         let name = str_of(s, "name").unwrap_or("");

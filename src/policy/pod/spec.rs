@@ -186,18 +186,23 @@ fn os_name<'a>(spec: &'a Node) -> Option<&'a str> {
 
 /// Whether a list item decodes into a Go struct: an object, or `null` (the zero value). Other
 /// types fail decoding and are skipped.
-pub(super) fn is_struct(item: &Node) -> bool {
+fn is_struct(item: &Node) -> bool {
     item.is_object() || item.is_null()
+}
+
+/// The items of a list that decode into a Go struct ([`is_struct`]), with their indexes.
+pub(super) fn struct_items<'n, 'a>(
+    list: &'n [Node<'a>],
+) -> impl Iterator<Item = (usize, &'n Node<'a>)> {
+    list.iter().enumerate().filter(|(_, item)| is_struct(item))
 }
 
 /// `podshelper.VisitContainersWithPath`: init, regular, then ephemeral containers.
 pub(crate) fn each_container<'a>(spec: &'a Node, at: &At, mut f: impl FnMut(&'a Node<'a>, &At)) {
     for kind in ["initContainers", "containers", "ephemeralContainers"] {
         let list = at.child(kind);
-        for (i, c) in spec.field(kind).items().iter().enumerate() {
-            if is_struct(c) {
-                f(c, &list.index(i));
-            }
+        for (i, c) in struct_items(spec.field(kind).items()) {
+            f(c, &list.index(i));
         }
     }
 }
@@ -232,10 +237,7 @@ impl Display for GoJsonList<'_, '_> {
 /// `validatePodResourceClaims` (the pod is a template: no static-pod check).
 fn resource_claims(list: &[Node], at: &At, o: &mut Out) {
     let mut names = HashSet::new();
-    for (i, claim) in list.iter().enumerate() {
-        if !is_struct(claim) {
-            continue;
-        }
+    for (i, claim) in struct_items(list) {
         let c_at = at.index(i);
         let name = str_of(claim, "name").unwrap_or("");
         let name_at = c_at.child("name");
@@ -632,10 +634,7 @@ fn resource_claim_names(list: &[Node], claim_names: &HashSet<&str>, at: &At, o: 
     // How many keys with a `/` start with each prefix (the part before the first `/`): Go
     // scans its set for them, once per entry without a request.
     let mut by_prefix: HashMap<String, usize> = HashMap::new();
-    for (i, claim) in list.iter().enumerate() {
-        if !is_struct(claim) {
-            continue;
-        }
+    for (i, claim) in struct_items(list) {
         let c_at = at.index(i);
         let name = str_of(claim, "name").unwrap_or("");
         if name.is_empty() {
@@ -967,20 +966,17 @@ fn node_affinity(na: &Node, at: &At, opts: &Options, o: &mut Out) {
             o.required(&terms_at, "must have at least one node selector term");
         } else {
             let allow = opts.allow_invalid_label_value_in_required_node_affinity;
-            for (i, term) in terms.iter().enumerate().filter(|(_, t)| is_struct(t)) {
+            for (i, term) in struct_items(terms) {
                 node_selector_term(term, allow, &terms_at.index(i), o);
             }
         }
     }
     // ValidatePreferredSchedulingTerms.
     let p_at = at.child("preferredDuringSchedulingIgnoredDuringExecution");
-    for (i, term) in na
-        .field("preferredDuringSchedulingIgnoredDuringExecution")
-        .items()
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_struct(t))
-    {
+    for (i, term) in struct_items(
+        na.field("preferredDuringSchedulingIgnoredDuringExecution")
+            .items(),
+    ) {
         let t_at = p_at.index(i);
         weight(term, &t_at, o);
         // Label values of preferred terms are never checked.
@@ -1005,23 +1001,11 @@ fn weight(term: &Node, at: &At, o: &mut Out) {
 /// `ValidateNodeSelectorTerm`.
 fn node_selector_term(term: &Node, allow_invalid_values: bool, at: &At, o: &mut Out) {
     let exprs = at.child("matchExpressions");
-    for (j, req) in term
-        .field("matchExpressions")
-        .items()
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| is_struct(r))
-    {
+    for (j, req) in struct_items(term.field("matchExpressions").items()) {
         node_selector_requirement(req, allow_invalid_values, &exprs.index(j), o);
     }
     let fields = at.child("matchFields");
-    for (j, req) in term
-        .field("matchFields")
-        .items()
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| is_struct(r))
-    {
+    for (j, req) in struct_items(term.field("matchFields").items()) {
         node_field_selector_requirement(req, &fields.index(j), o);
     }
 }
@@ -1109,24 +1093,18 @@ fn node_field_selector_requirement(req: &Node, at: &At, o: &mut Out) {
 /// `validatePodAffinity` / `validatePodAntiAffinity`.
 fn pod_affinity(pa: &Node, allow: bool, at: &At, o: &mut Out) {
     let r_at = at.child("requiredDuringSchedulingIgnoredDuringExecution");
-    for (i, term) in pa
-        .field("requiredDuringSchedulingIgnoredDuringExecution")
-        .items()
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_struct(t))
-    {
+    for (i, term) in struct_items(
+        pa.field("requiredDuringSchedulingIgnoredDuringExecution")
+            .items(),
+    ) {
         pod_affinity_term(term, allow, &r_at.index(i), o);
     }
     // validateWeightedPodAffinityTerms.
     let p_at = at.child("preferredDuringSchedulingIgnoredDuringExecution");
-    for (i, term) in pa
-        .field("preferredDuringSchedulingIgnoredDuringExecution")
-        .items()
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_struct(t))
-    {
+    for (i, term) in struct_items(
+        pa.field("preferredDuringSchedulingIgnoredDuringExecution")
+            .items(),
+    ) {
         let t_at = p_at.index(i);
         weight(term, &t_at, o);
         pod_affinity_term(
@@ -1386,10 +1364,7 @@ fn dns1123_subdomain_with_underscore(value: &str) -> Vec<String> {
 
 /// `validateReadinessGates`: each condition type a qualified name.
 fn readiness_gates(list: &[Node], at: &At, o: &mut Out) {
-    for (i, gate) in list.iter().enumerate() {
-        if !is_struct(gate) {
-            continue;
-        }
+    for (i, gate) in struct_items(list) {
         let t = str_of(gate, "conditionType").unwrap_or("");
         let g = at.index(i);
         o.invalid_each(&g.child("conditionType"), t, is_qualified_name(t));
@@ -1399,10 +1374,7 @@ fn readiness_gates(list: &[Node], at: &At, o: &mut Out) {
 /// `validateSchedulingGates`: qualified names (reported at the item), no duplicates.
 fn scheduling_gates(list: &[Node], at: &At, o: &mut Out) {
     let mut seen = HashSet::new();
-    for (i, gate) in list.iter().enumerate() {
-        if !is_struct(gate) {
-            continue;
-        }
+    for (i, gate) in struct_items(list) {
         let name = str_of(gate, "name").unwrap_or("");
         let g = at.index(i);
         o.invalid_each(&g, name, is_qualified_name(name));
@@ -1433,10 +1405,7 @@ fn topology_spread_constraints(list: &[Node], at: &At, opts: &Options, o: &mut O
             }
         }
     }
-    for (i, c) in list.iter().enumerate() {
-        if !is_struct(c) {
-            continue;
-        }
+    for (i, c) in struct_items(list) {
         let t = at.index(i);
         let skew = match c.get("maxSkew") {
             None | Some(Node::Null) => Some(0),
@@ -1612,10 +1581,7 @@ fn hostname_override(spec: &Node, at: &At, o: &mut Out) {
 /// `ValidateTolerations` over a list at `at` (also used for the tolerations annotation).
 /// `Lt`/`Gt` need gate TaintTolerationComparisonOperators (off in 1.37).
 pub(crate) fn tolerations(list: &[Node], at: &At, opts: &Options, o: &mut Out) {
-    for (i, t) in list.iter().enumerate() {
-        if !is_struct(t) {
-            continue;
-        }
+    for (i, t) in struct_items(list) {
         let p = at.index(i);
         let key = str_of(t, "key").unwrap_or("");
         let op = str_of(t, "operator").unwrap_or("");
@@ -1715,10 +1681,7 @@ fn parse_int_error(value: &str) -> Option<String> {
 
 /// `ValidateHostAliases`: an IP (legacy rules, no old values) and DNS-subdomain host names.
 fn host_aliases(list: &[Node], at: &At, o: &mut Out) {
-    for (i, alias) in list.iter().enumerate() {
-        if !is_struct(alias) {
-            continue;
-        }
+    for (i, alias) in struct_items(list) {
         let a_at = at.index(i);
         let ip = str_of(alias, "ip").unwrap_or("");
         is_valid_ip_for_legacy_field(o, &a_at.child("ip"), ip, true);
