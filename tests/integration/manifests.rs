@@ -94,6 +94,20 @@ fn flag_port(args: &[Value], flag: &str) -> u16 {
 }
 
 /// Checks shared by every overlay; returns the webhook configurations.
+/// The restricted Pod Security profile's demands on a pod and its container: non-root,
+/// the runtime's seccomp profile, a read-only root, no privilege escalation, no capabilities.
+fn assert_locked_down(pod: &Value, container: &Value) {
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let sc = &container["securityContext"];
+    assert_eq!(sc["readOnlyRootFilesystem"], true);
+    assert_eq!(sc["allowPrivilegeEscalation"], false);
+    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+}
+
 fn check_install(docs: &[Value]) -> (Value, Value) {
     let service = one(docs, "Service");
     let ns = service["metadata"]["namespace"].as_str().unwrap();
@@ -139,15 +153,7 @@ fn check_install(docs: &[Value]) -> (Value, Value) {
     assert_eq!(deployment["spec"]["replicas"], 2);
 
     // Locked down.
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(
-        pod["securityContext"]["seccompProfile"]["type"],
-        "RuntimeDefault"
-    );
-    let sc = &container["securityContext"];
-    assert_eq!(sc["readOnlyRootFilesystem"], true);
-    assert_eq!(sc["allowPrivilegeEscalation"], false);
-    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert_locked_down(pod, container);
     for kind in ["requests", "limits"] {
         for r in ["cpu", "memory"] {
             assert!(container["resources"][kind][r].is_string(), "{kind}.{r}");
@@ -525,15 +531,7 @@ fn audit_cronjob_component_runs_apply_reports_hourly_with_exactly_its_rbac() {
         .expect("--config");
     assert!(flag.starts_with(mount["mountPath"].as_str().unwrap()));
     // Locked down as the webhook is (the namespace enforces the restricted profile).
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(
-        pod["securityContext"]["seccompProfile"]["type"],
-        "RuntimeDefault"
-    );
-    let sc = &container["securityContext"];
-    assert_eq!(sc["readOnlyRootFilesystem"], true);
-    assert_eq!(sc["allowPrivilegeEscalation"], false);
-    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert_locked_down(pod, container);
     assert_eq!(pod["restartPolicy"], "Never");
     // Its own ServiceAccount, bound to exactly what `audit --apply-reports` does.
     let sa_name = pod["serviceAccountName"].as_str().unwrap();
