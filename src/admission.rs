@@ -2,9 +2,12 @@
 //! and of both server endpoints; it does no I/O.
 //!
 //! The request envelope is read with its own small types so that `object` and `oldObject`
-//! are parsed straight into the engine's borrowed view ([`Node`]), pruned of what no rule
-//! reads ([`crate::policy::fields::WEBHOOK`]); `kind`, `resource` and `operation` reuse
-//! kube-rs's types. Field names follow k8s.io/api `admission/v1/types.go`.
+//! are parsed straight into the engine's borrowed view ([`Node`]), keeping only what the
+//! answering endpoint reads ([`Endpoint`]'s [`Reads`]: the validating endpoint everything
+//! its rules read, [`crate::policy::fields::WEBHOOK`]; the mutating endpoint the few fields
+//! the patch depends on, [`crate::policy::fields::MUTATE`], and no `oldObject`); `kind`,
+//! `resource` and `operation` reuse kube-rs's types. Field names follow k8s.io/api
+//! `admission/v1/types.go`.
 //!
 //! Decisions:
 //! * `admission.k8s.io/v1` and `v1beta1` are answered, each in the version asked (the two
@@ -28,6 +31,7 @@
 //! * The mutating endpoint never denies; validation is the validating endpoint's job.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 use base64::Engine;
 use kube::core::admission::Operation;
@@ -36,15 +40,48 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::check::{self, Verdict};
+use crate::policy::view::Keep;
 use crate::policy::{self, Checks, MutateMode, Node, Policy, RuleId, Severity};
 
 /// The envelope apiVersions answered.
 pub const API_VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
 
-/// An AdmissionReview as the API server sends it, borrowing from the body.
+/// What an endpoint builds of a review's objects while parsing it: each endpoint reads its
+/// own parts, and skipping the rest while parsing is most of the speed of a review.
+pub trait Reads {
+    /// The endpoint that answers the review.
+    const ENDPOINT: Endpoint;
+    /// What is built of `request.object`.
+    const OBJECT: Keep;
+    /// What is built of `request.oldObject`; with [`Keep::Drop`] it is skipped (`None`).
+    const OLD_OBJECT: Keep;
+}
+
+/// The validating endpoint: both objects, without what no rule reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Validating {}
+
+impl Reads for Validating {
+    const ENDPOINT: Endpoint = Endpoint::Validate;
+    const OBJECT: Keep = policy::fields::WEBHOOK;
+    const OLD_OBJECT: Keep = policy::fields::WEBHOOK;
+}
+
+/// The mutating endpoint: what the patch depends on; the stored object is not read.
+#[derive(Debug, Clone, Copy)]
+pub enum Mutating {}
+
+impl Reads for Mutating {
+    const ENDPOINT: Endpoint = Endpoint::Mutate;
+    const OBJECT: Keep = policy::fields::MUTATE;
+    const OLD_OBJECT: Keep = Keep::Drop;
+}
+
+/// An AdmissionReview as the API server sends it, borrowing from the body, with the parts
+/// of its objects that endpoint `R` reads.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AdmissionReview<'a> {
+#[serde(rename_all = "camelCase", bound = "")]
+pub struct AdmissionReview<'a, R: Reads> {
     /// `admission.k8s.io/v1` or `admission.k8s.io/v1beta1`.
     #[serde(borrow)]
     pub api_version: Cow<'a, str>,
@@ -53,13 +90,13 @@ pub struct AdmissionReview<'a> {
     pub kind: Cow<'a, str>,
     /// The request.
     #[serde(borrow)]
-    pub request: Option<AdmissionRequest<'a>>,
+    pub request: Option<AdmissionRequest<'a, R>>,
 }
 
 /// The request part of an AdmissionReview.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AdmissionRequest<'a> {
+#[serde(rename_all = "camelCase", bound = "")]
+pub struct AdmissionRequest<'a, R: Reads> {
     /// Echoed in the response.
     pub uid: String,
     /// Kind of the object.
@@ -77,22 +114,37 @@ pub struct AdmissionRequest<'a> {
     pub namespace: Option<String>,
     /// CREATE, UPDATE, DELETE or CONNECT.
     pub operation: Operation,
-    /// The new object, without what no rule reads.
-    #[serde(default, borrow, deserialize_with = "pruned")]
+    /// The new object: what endpoint `R` reads of it.
+    #[serde(default, borrow, deserialize_with = "object::<R, _>")]
     pub object: Option<Node<'a>>,
-    /// The stored object on UPDATE, without what no rule reads.
-    #[serde(default, borrow, deserialize_with = "pruned")]
+    /// The stored object on UPDATE: what endpoint `R` reads of it.
+    #[serde(default, borrow, deserialize_with = "old_object::<R, _>")]
     pub old_object: Option<Node<'a>>,
     /// Whether this is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,
+    #[serde(skip)]
+    reads: PhantomData<R>,
 }
 
-/// Reads an optional object into a [`Node`], keeping what
-/// [`crate::policy::fields::WEBHOOK`] keeps.
-fn pruned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Node<'de>>, D::Error> {
+fn object<'de, R: Reads, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Node<'de>>, D::Error> {
+    pruned(d, R::OBJECT)
+}
+
+fn old_object<'de, R: Reads, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Node<'de>>, D::Error> {
+    pruned(d, R::OLD_OBJECT)
+}
+
+/// Reads an optional object into a [`Node`], keeping what `keep` keeps; nothing (`None`,
+/// the value skipped) with [`Keep::Drop`].
+fn pruned<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    keep: Keep,
+) -> Result<Option<Node<'de>>, D::Error> {
     use serde::de::DeserializeSeed;
-    struct OptionVisitor;
+    struct OptionVisitor(Keep);
     impl<'de> serde::de::Visitor<'de> for OptionVisitor {
         type Value = Option<Node<'de>>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -105,10 +157,14 @@ fn pruned<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Node<'de>>, D
             Ok(None)
         }
         fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            policy::fields::WEBHOOK.deserialize(d).map(Some)
+            self.0.deserialize(d).map(Some)
         }
     }
-    d.deserialize_option(OptionVisitor)
+    if keep == Keep::Drop {
+        serde::de::IgnoredAny::deserialize(d)?;
+        return Ok(None);
+    }
+    d.deserialize_option(OptionVisitor(keep))
 }
 
 /// What a log line may show of a request: never the objects.
@@ -240,14 +296,15 @@ pub fn review_bytes(
     // JSON text is UTF-8 (RFC 8259 §8.1). Checked once for the whole body, the parser need
     // not check each string again, and strings without escapes are borrowed from it.
     let text = std::str::from_utf8(body).map_err(ReviewError::NotUtf8)?;
-    let review: AdmissionReview = serde_json::from_str(text)?;
-    review_request(review, endpoint, policy)
+    match endpoint {
+        Endpoint::Validate => review_request::<Validating>(serde_json::from_str(text)?, policy),
+        Endpoint::Mutate => review_request::<Mutating>(serde_json::from_str(text)?, policy),
+    }
 }
 
-/// Answers a parsed AdmissionReview.
-pub fn review_request(
-    review: AdmissionReview,
-    endpoint: Endpoint,
+/// Answers a parsed AdmissionReview at the endpoint it was read for.
+pub fn review_request<R: Reads>(
+    review: AdmissionReview<R>,
     policy: &Policy,
 ) -> Result<Reviewed, ReviewError> {
     if !API_VERSIONS.contains(&review.api_version.as_ref()) || review.kind != "AdmissionReview" {
@@ -257,7 +314,7 @@ pub fn review_request(
         ));
     }
     let request = review.request.ok_or(ReviewError::NoRequest)?;
-    let (response, outcome) = decide(&request, endpoint, policy);
+    let (response, outcome) = decide(&request, policy);
     Ok(Reviewed {
         response: ReviewResponse {
             api_version: review.api_version.into_owned(),
@@ -287,7 +344,7 @@ fn allow(uid: &str) -> AdmissionResponse {
 }
 
 /// True for the requests dsguard checks: DaemonSet CREATE or UPDATE of the main resource.
-pub fn is_checked(req: &AdmissionRequest) -> bool {
+pub fn is_checked<R: Reads>(req: &AdmissionRequest<R>) -> bool {
     req.kind.group == "apps"
         && req.kind.kind == "DaemonSet"
         && matches!(req.operation, Operation::Create | Operation::Update)
@@ -296,9 +353,8 @@ pub fn is_checked(req: &AdmissionRequest) -> bool {
 }
 
 /// The response to one request, and what was found.
-pub fn decide(
-    req: &AdmissionRequest,
-    endpoint: Endpoint,
+pub fn decide<R: Reads>(
+    req: &AdmissionRequest<R>,
     policy: &Policy,
 ) -> (AdmissionResponse, Outcome) {
     let mut resp = allow(&req.uid);
@@ -310,7 +366,7 @@ pub fn decide(
         Operation::Update => req.old_object.as_ref().filter(|o| o.is_object()),
         _ => None,
     };
-    match endpoint {
+    match R::ENDPOINT {
         Endpoint::Mutate => {
             let Some(patch) = check::patch(obj, policy, MutateMode::Admission) else {
                 return (resp, outcome);

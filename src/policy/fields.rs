@@ -1,5 +1,5 @@
 //! Field lists the engine shares: the Deployment leftovers (read by `deployment-field`, the
-//! schema filter and `mutate`), and what the webhook builds of a review's objects.
+//! schema filter and `mutate`), and what each webhook endpoint builds of a review's objects.
 
 use super::view::Keep;
 
@@ -33,3 +33,59 @@ pub const WEBHOOK: Keep = Keep::Except(&[
         Keep::Except(&[("managedFields", Keep::Except(&[("fieldsV1", Keep::Drop)]))]),
     ),
 ]);
+
+/// What the mutating endpoint builds of `request.object`: what [`super::Policy::skip_reason`]
+/// and [`super::mutate_node`] read, and nothing else (the mutating endpoint runs no
+/// validation, so the containers, volumes and the rest of the pod template are skipped while
+/// parsing). `request.oldObject` is not built at all. The Deployment leftovers are the
+/// entries of [`DEPLOYMENT_SPEC_FIELDS`] (a unit test keeps the two lists together); a
+/// property test requires the same patch from this view as from the whole object.
+pub const MUTATE: Keep = Keep::Only(&[
+    ("kind", Keep::All),
+    (
+        "metadata",
+        Keep::Only(&[("namespace", Keep::All), ("annotations", Keep::All)]),
+    ),
+    (
+        "spec",
+        Keep::Only(&[
+            ("replicas", Keep::All),
+            ("strategy", Keep::All),
+            ("paused", Keep::All),
+            ("progressDeadlineSeconds", Keep::All),
+            (
+                "template",
+                Keep::Only(&[(
+                    "spec",
+                    Keep::Only(&[
+                        ("tolerations", Keep::All),
+                        ("nodeSelector", Keep::All),
+                        (
+                            "affinity",
+                            Keep::Only(&[(
+                                "nodeAffinity",
+                                Keep::Only(&[(
+                                    "requiredDuringSchedulingIgnoredDuringExecution",
+                                    Keep::All,
+                                )]),
+                            )]),
+                        ),
+                    ]),
+                )]),
+            ),
+        ]),
+    ),
+]);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mutate_view_keeps_every_deployment_leftover() {
+        let spec = MUTATE.child("spec").expect("spec is kept");
+        for field in DEPLOYMENT_SPEC_FIELDS {
+            assert_eq!(spec.child(field), Some(Keep::All), "{field}");
+        }
+    }
+}

@@ -48,7 +48,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
-/// DaemonSets with varied tolerations, nodeSelectors, affinity and leftovers.
+/// DaemonSets with varied tolerations, nodeSelectors, affinity, leftovers, namespaces and
+/// exemption annotations.
 fn arb_daemonset() -> impl Strategy<Value = Value> {
     let toleration = (
         prop_oneof![
@@ -65,7 +66,15 @@ fn arb_daemonset() -> impl Strategy<Value = Value> {
         prop::option::of(prop::collection::btree_map(prop_oneof![Just("kubernetes.io/os".to_string()), Just("a/b~c".to_string())], "[a-z]{1,5}", 0..2)),
         any::<bool>(),
         any::<bool>(),
-        arb_json(),
+        (
+            arb_json(),
+            prop_oneof![
+                Just(json!({"name": "x"})),
+                Just(json!({"name": "x", "namespace": "kube-system"})),
+                Just(json!({"name": "x", "annotations": {"dsguard.io/exempt": "true", "a": "b"}})),
+                Just(json!({"name": "x", "annotations": {"dsguard.io/exempt": "false"}})),
+            ],
+        ),
         prop::collection::vec(
             (
                 prop_oneof![Just(json!("i")), Just(json!("i:1")), Just(json!("r:5000/i:latest")), Just(json!("")), Just(json!(5))],
@@ -74,7 +83,7 @@ fn arb_daemonset() -> impl Strategy<Value = Value> {
             0..3,
         ),
     )
-        .prop_map(|(tols, sel, affinity, leftovers, extra, containers)| {
+        .prop_map(|(tols, sel, affinity, leftovers, (extra, metadata), containers)| {
             let containers: Vec<Value> = containers
                 .into_iter()
                 .map(|(image, resources)| json!({"name": "c", "image": image, "resources": resources}))
@@ -89,7 +98,7 @@ fn arb_daemonset() -> impl Strategy<Value = Value> {
             if affinity {
                 pod["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]}]}}});
             }
-            let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "x"},
+            let mut ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": metadata,
                 "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": pod}}});
             if leftovers {
                 ds["spec"]["replicas"] = json!(2);
@@ -118,6 +127,7 @@ fn strict_policy() -> Policy {
     for rule in [RuleId::ImageLatest, RuleId::ResourcesMissing] {
         policy.severities.insert(rule, Severity::Error);
     }
+    policy.exempt_namespaces = vec!["kube-system".into()];
     policy
 }
 
@@ -137,13 +147,15 @@ proptest! {
         check_patch(&ds, MutateMode::Admission)?;
     }
 
-    /// The webhook reads a pruned object (policy::fields::WEBHOOK); its answers must be
-    /// those the full object gives.
+    /// The webhook reads a pruned object (policy::fields::WEBHOOK at the validating
+    /// endpoint, the much smaller policy::fields::MUTATE at the mutating one); their answers
+    /// must be those the full object gives.
     #[test]
     fn pruned_object_gives_the_same_webhook_answers(ds in arb_daemonset(), v in arb_json()) {
         for obj in [ds, v] {
             let full = Node::from(&obj);
             let pruned = dsguard::policy::fields::WEBHOOK.apply(&obj);
+            let for_mutate = dsguard::policy::fields::MUTATE.apply(&obj);
             for policy in [Policy::default(), strict_policy()] {
                 prop_assert_eq!(
                     validate_node(&full, None, &policy, Checks::ADMISSION),
@@ -154,6 +166,12 @@ proptest! {
                     serde_json::to_value(mutate_node(&pruned, &policy, MutateMode::Admission)).unwrap()
                 );
                 prop_assert_eq!(policy.skip_reason(&full), policy.skip_reason(&pruned));
+                prop_assert_eq!(
+                    serde_json::to_value(mutate_node(&full, &policy, MutateMode::Admission)).unwrap(),
+                    serde_json::to_value(mutate_node(&for_mutate, &policy, MutateMode::Admission)).unwrap()
+                );
+                prop_assert_eq!(policy.skip_reason(&full), policy.skip_reason(&for_mutate));
+                prop_assert_eq!(full.is_object(), for_mutate.is_object());
             }
         }
     }
