@@ -36,38 +36,87 @@ pub enum Node<'a> {
 }
 
 /// The entries of a JSON object, in order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Object<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+///
+/// Lookups scan the entries (an object has a few dozen keys at most, and keeps their
+/// order); most lookups the rules make are for optional fields that are absent, so each
+/// object also keeps a 64-bit filter of the keys it holds ([`key_bit`]) that answers most of
+/// those without a scan. A `Node` is 32 bytes with the filter as without it (the enum's tag
+/// goes into a niche of the vector); a unit test holds that.
+#[derive(Debug, Clone, Default)]
+pub struct Object<'a> {
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+    keys: u64,
+}
+
+/// The filter bit of a key: from its length and its first and last bytes, which tell
+/// apart the field names of a Kubernetes object well and cost no pass over the key.
+fn key_bit(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let (first, last) = match b {
+        [] => (0, 0),
+        [f, .., l] => (*f, *l),
+        [f] => (*f, *f),
+    };
+    let h = (b.len() as u32)
+        .wrapping_mul(0x9E37_79B9)
+        .wrapping_add(u32::from(first).wrapping_mul(0x85EB_CA6B))
+        .wrapping_add(u32::from(last).wrapping_mul(0xC2B2_AE35));
+    1 << (h >> 26)
+}
+
+impl PartialEq for Object<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl<'a> FromIterator<(Cow<'a, str>, Node<'a>)> for Object<'a> {
+    fn from_iter<I: IntoIterator<Item = (Cow<'a, str>, Node<'a>)>>(iter: I) -> Self {
+        Self::from_entries(iter.into_iter().collect())
+    }
+}
 
 impl<'a> Object<'a> {
+    fn from_entries(entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Self {
+        let keys = entries.iter().fold(0, |bits, (k, _)| bits | key_bit(k));
+        Object { entries, keys }
+    }
+
     /// The value of `key` (the last one when it is given twice).
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        if self.keys & key_bit(key) == 0 {
+            return None;
+        }
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// Whether `key` is present (with any value, `null` included).
     pub fn contains_key(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == key)
+        self.get(key).is_some()
     }
 
     /// Entries in order. A key given twice appears twice; [`Object::get`] sees the last.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_ref())
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -191,7 +240,8 @@ impl<'a> Node<'a> {
             Node::String(s) => Value::String(s.to_string()),
             Node::Array(a) => Value::Array(a.iter().map(Node::to_value).collect()),
             Node::Object(o) => Value::Object(
-                o.0.iter()
+                o.entries
+                    .iter()
                     .map(|(k, v)| (k.to_string(), v.to_value()))
                     .collect(),
             ),
@@ -208,11 +258,11 @@ impl<'a> From<&'a Value> for Node<'a> {
             Value::Number(n) => Node::Number(n.clone()),
             Value::String(s) => Node::String(Cow::Borrowed(s)),
             Value::Array(a) => Node::Array(a.iter().map(Node::from).collect()),
-            Value::Object(m) => Node::Object(Object(
+            Value::Object(m) => Node::Object(
                 m.iter()
                     .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from(v)))
                     .collect(),
-            )),
+            ),
         }
     }
 }
@@ -283,14 +333,14 @@ impl Keep {
     pub fn apply<'a>(self, value: &'a Value) -> Node<'a> {
         match (self, value) {
             (Keep::All, v) => Node::from(v),
-            (_, Value::Object(map)) => Node::Object(Object(
+            (_, Value::Object(map)) => Node::Object(
                 map.iter()
                     .filter_map(|(k, v)| {
                         self.child(k)
                             .map(|keep| (Cow::Borrowed(k.as_str()), keep.apply(v)))
                     })
                     .collect(),
-            )),
+            ),
             (_, Value::Array(items)) => Node::Array(items.iter().map(|v| self.apply(v)).collect()),
             (_, v) => Node::from(v),
         }
@@ -330,7 +380,7 @@ impl<'de> Visitor<'de> for Keep {
                 }
             }
         }
-        Ok(Node::Object(Object(out)))
+        Ok(Node::Object(Object::from_entries(out)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
@@ -433,6 +483,33 @@ mod tests {
             want,
             "Serialize agrees"
         );
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_node_is_four_words() {
+        assert_eq!(std::mem::size_of::<Node>(), 32);
+    }
+
+    #[test]
+    fn the_key_filter_never_hides_a_key() {
+        let keys: Vec<String> = (0..200)
+            .map(|i| format!("k{i}"))
+            .chain(["", "a", "é", "containers", "hostNetwork"].map(String::from))
+            .collect();
+        let obj: Object = keys
+            .iter()
+            .map(|k| (Cow::Borrowed(k.as_str()), Node::Null))
+            .collect();
+        for k in &keys {
+            assert!(obj.get(k).is_some() && obj.contains_key(k), "{k:?}");
+        }
+        let few: Object = [("containers", Node::Null), ("volumes", Node::Bool(true))]
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), v))
+            .collect();
+        assert_eq!(few.get("volumes"), Some(&Node::Bool(true)));
+        assert!(few.get("hostNetwork").is_none() && few.get("").is_none());
     }
 
     #[test]
