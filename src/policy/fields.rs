@@ -34,14 +34,17 @@ pub const WEBHOOK: Keep = Keep::Except(&[
     ),
 ]);
 
-/// What the mutating endpoint builds of `request.object`: what [`super::Policy::skip_reason`]
-/// and [`super::mutate_node`] read, and nothing else (the mutating endpoint runs no
-/// validation, so the containers, volumes and the rest of the pod template are skipped while
-/// parsing). `request.oldObject` is not built at all. The Deployment leftovers are the
+/// What mutation reads of an object: what [`super::Policy::skip_reason`] and
+/// [`super::mutate_node`] read, and nothing else. The mutating endpoint builds only this of
+/// `request.object` (it runs no validation, so the containers, volumes and the rest of the
+/// pod template are skipped while parsing; `request.oldObject` is not built at all), and
+/// offline `mutate` only this of each document. `status` is kept as an empty object: offline
+/// mutation removes it, and only its presence counts. The Deployment leftovers are the
 /// entries of [`DEPLOYMENT_SPEC_FIELDS`] (a unit test keeps the two lists together); a
 /// property test requires the same patch from this view as from the whole object.
 pub const MUTATE: Keep = Keep::Only(&[
     ("kind", Keep::All),
+    ("status", Keep::Only(&[])),
     (
         "metadata",
         Keep::Only(&[("namespace", Keep::All), ("annotations", Keep::All)]),

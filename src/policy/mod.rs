@@ -115,9 +115,9 @@ fn engine(obj: &Node, old: Option<&Node>, policy: &Policy, checks: Checks, out: 
     }
 }
 
-/// The patch that fixes `obj` (see [`mutate::mutate`]).
+/// The patch that fixes `obj` (see [`mutate::mutate`]), read through [`fields::MUTATE`].
 pub fn mutate(obj: &Value, policy: &Policy, mode: MutateMode) -> json_patch::Patch {
-    mutate::mutate(&Node::from(obj), policy, mode)
+    mutate::mutate(&fields::MUTATE.apply(obj), policy, mode)
 }
 
 /// [`mutate`] on a [`Node`].

@@ -166,10 +166,12 @@ proptest! {
                     serde_json::to_value(mutate_node(&pruned, &policy, MutateMode::Admission)).unwrap()
                 );
                 prop_assert_eq!(policy.skip_reason(&full), policy.skip_reason(&pruned));
-                prop_assert_eq!(
-                    serde_json::to_value(mutate_node(&full, &policy, MutateMode::Admission)).unwrap(),
-                    serde_json::to_value(mutate_node(&for_mutate, &policy, MutateMode::Admission)).unwrap()
-                );
+                for mode in [MutateMode::Admission, MutateMode::Offline] {
+                    prop_assert_eq!(
+                        serde_json::to_value(mutate_node(&full, &policy, mode)).unwrap(),
+                        serde_json::to_value(mutate_node(&for_mutate, &policy, mode)).unwrap()
+                    );
+                }
                 prop_assert_eq!(policy.skip_reason(&full), policy.skip_reason(&for_mutate));
                 prop_assert_eq!(full.is_object(), for_mutate.is_object());
             }
