@@ -19,7 +19,7 @@ pub const DEPLOYMENT_STATUS_FIELDS: &[&str] = &[
     "terminatingReplicas",
 ];
 
-/// What the webhook builds of `request.object` and `request.oldObject`: everything the
+/// What the validating endpoint builds of `request.object` and `request.oldObject`: all the
 /// rules read, which is the whole object but for two parts no rule reads and that can be
 /// large: `status` (reset by the DaemonSet strategy's `PrepareForCreate` and not validated
 /// on the main resource) and the contents of `metadata.managedFields[*].fieldsV1` (the
