@@ -1,5 +1,6 @@
 //! One TLS connection of the webhook port: the handshake (bounded in time), then HTTP/2 or
-//! HTTP/1.1 as ALPN chose, served until it ends or the server drains.
+//! HTTP/1.1 as ALPN chose, served until it ends or the server drains. HTTP/2 output is
+//! coalesced ([`Coalesce`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpStream;
 
 use super::ServeOptions;
+use super::coalesce::Coalesce;
 use super::metrics::Metrics;
 
 /// Connection builders: HTTP/2 when ALPN chose `h2`, HTTP/1.1 when it chose `http/1.1`,
@@ -80,15 +82,28 @@ pub(crate) async fn serve_connection(
             return;
         }
     };
-    let builder = match stream.get_ref().1.alpn_protocol() {
-        Some(b"h2") => &builders.h2,
-        Some(b"http/1.1") => &builders.h1,
-        _ => &builders.auto,
+    let result = match stream.get_ref().1.alpn_protocol() {
+        Some(b"h2") => serve(&builders.h2, Coalesce::new(stream), service, watcher).await,
+        Some(b"http/1.1") => serve(&builders.h1, stream, service, watcher).await,
+        _ => serve(&builders.auto, stream, service, watcher).await,
     };
-    let conn = builder
-        .serve_connection(TokioIo::new(stream), service)
-        .into_owned();
-    if let Err(e) = watcher.watch(conn).await {
+    if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
     }
+}
+
+/// HTTP on an established stream until it ends or the server drains.
+async fn serve<I>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    service: TowerToHyperService<axum::Router>,
+    watcher: Watcher,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .into_owned();
+    watcher.watch(conn).await
 }

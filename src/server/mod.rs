@@ -17,6 +17,7 @@
 //! which drop peers that vanished. An idle HTTP/2 connection from a live peer stays open:
 //! that is the API server's connection pool.
 
+mod coalesce;
 mod connection;
 mod errors;
 pub mod handlers;

@@ -75,6 +75,60 @@ fn every_fixture_through_both_endpoints_over_h2_and_h1() {
     }
 }
 
+/// The API server keeps several reviews in flight on one HTTP/2 connection, and the server
+/// writes the responses that finish together in one piece (`server::coalesce`): each
+/// stream must still get its own answer, whatever its size and whichever finishes first.
+#[test]
+fn many_reviews_in_flight_on_one_http2_connection_each_get_their_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::start(&certs, &[]);
+    let requests: Vec<_> = fixtures()
+        .into_iter()
+        .filter(|r| config_of(r).is_none())
+        .collect();
+    rt().block_on(async {
+        let conn = Conn::open(
+            server.tls,
+            client_config(&certs.join("ca.crt"), Proto::H2, None),
+        )
+        .await
+        .unwrap();
+        let Conn::H2(sender) = conn else {
+            unreachable!("an HTTP/2 connection")
+        };
+        let mut tasks = Vec::new();
+        for round in 0..4 {
+            for request in &requests {
+                for endpoint in ["validate", "mutate"] {
+                    let mut conn = Conn::H2(sender.clone());
+                    let body = std::fs::read(request).unwrap();
+                    let (request, round) = (request.clone(), round);
+                    tasks.push(tokio::spawn(async move {
+                        let resp = conn.post(&format!("/{endpoint}"), body).await;
+                        (request, endpoint, round, resp.status, resp.json())
+                    }));
+                }
+            }
+        }
+        assert!(tasks.len() >= 100, "{} reviews in flight", tasks.len());
+        for t in tasks {
+            let (request, endpoint, round, status, json) =
+                tokio::time::timeout(Duration::from_secs(20), t)
+                    .await
+                    .expect("every stream is answered within 20 s")
+                    .unwrap();
+            assert_eq!(status, StatusCode::OK, "{}", request.display());
+            assert_eq!(
+                json,
+                golden(&request, endpoint),
+                "round {round} {endpoint} {}",
+                request.display()
+            );
+        }
+    });
+}
+
 #[test]
 fn curl_speaks_http2_to_it() {
     let dir = tempfile::tempdir().unwrap();
