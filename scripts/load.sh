@@ -20,6 +20,7 @@
 #   h1     HTTP/1.1 keep-alive, $H1_C connections, $N requests (saturation)
 #   steady HTTP/2, 4 connections at $RATE requests/s each (2,000/s in all), $STEADY_N requests
 # Then dsguard's idle RSS and time to ready (spawn until /readyz answers 200), $READY_RUNS runs.
+# DSGUARD_BIN=path measures that dsguard binary instead of building this tree's.
 #
 # Requests per second swing up to 2x between runs on shared machines; compare CPU per request.
 set -euo pipefail
@@ -42,8 +43,12 @@ for tool in h2load taskset curl python3; do
   command -v $tool >/dev/null || { echo "missing $tool (apt-get install nghttp2-client util-linux curl)" >&2; exit 2; }
 done
 
-cargo build --profile dist --quiet
-DSGUARD=$TARGET/dist/dsguard
+if [[ -n ${DSGUARD_BIN:-} ]]; then
+  DSGUARD=$DSGUARD_BIN # another build of dsguard, to compare two versions side by side
+else
+  cargo build --profile dist --quiet
+  DSGUARD=$TARGET/dist/dsguard
+fi
 LIMIT=""
 if [[ -f $LIMIT_DIR/Cargo.toml ]]; then
   CARGO_TARGET_DIR=$TARGET/tools cargo build --release --quiet --manifest-path "$LIMIT_DIR/Cargo.toml"
