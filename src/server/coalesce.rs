@@ -8,100 +8,28 @@
 //! of those writes carry one small response each.
 //!
 //! [`Coalesce`] sits between hyper and the TLS stream. It keeps what the connection writes,
-//! and on the first flush after new output, when other requests of the same connection are
-//! still being answered ([`InProgress`], counted by the [`Counted`] service from the moment
-//! hyper accepts a stream), it yields once: it wakes its own task and returns `Pending`,
-//! which tokio treats as a yield, running the tasks already ready (those other streams)
-//! before the connection again. Their responses join the buffer, and the next flush writes
-//! them all. With nothing else in progress (a lone review) the flush goes out at once. What
-//! is kept is bounded by [`MAX_PENDING`], beyond which writes go through at once. HTTP/1.1
-//! connections carry one request at a time and are not wrapped.
+//! and on the first flush after new output it yields once: it wakes its own task and returns
+//! `Pending`, which tokio treats as a yield, running the tasks already ready (the other
+//! streams finishing their reviews) before the connection again. Their responses join the
+//! buffer, and the next flush writes them all. The delay is one round of the scheduler (a
+//! few microseconds when the reviews are ready, nothing when none is); what is kept is
+//! bounded by [`MAX_PENDING`], beyond which writes go through at once. HTTP/1.1 connections
+//! carry one request at a time and are not wrapped.
 //!
-//! Measured with `scripts/load.sh` (HTTP/2, 16 connections × 8 streams; the old build
-//! against the new with `DSGUARD_BIN`): `writev` calls per review 1.0 → 0.13 (`/validate`)
-//! and 1.0 → 0.87 (`/mutate`, whose reviews finish too fast to overlap much), server CPU per
-//! review 21 → 16 µs (`/validate`) and 19.4–19.9 → 17.6 µs (`/mutate`), mean latency
-//! 2.6 → 2.0 ms; at 2,000 reviews/s one at a time, latency and CPU within the noise of the
-//! old build. Yielding on every flush, even with nothing else in progress, batched `/mutate`
-//! more (0.49 writes per review) but spent a scheduler round on every lone review.
+//! Measured with `scripts/load.sh` (HTTP/2, 16 connections × 8 streams; the old build against
+//! the new with `DSGUARD_BIN`): `writev` calls per review 1.0 → 0.13 (`/validate`) and
+//! 1.0 → 0.49 (`/mutate`), server CPU per review 21 → 16–17 µs (`/validate`) and
+//! 19.4–19.9 → 16–17 µs (`/mutate`), mean latency 2.6 → 2.0–2.1 ms; at 2,000 reviews/s one at
+//! a time (`steady`), CPU and latency within the run-to-run noise of the old build. Yielding
+//! only while other requests of the same connection were in progress (counted from hyper's
+//! accept) was tried: it batched `/mutate` less (0.87 writes per review, 1.5 µs more CPU
+//! each) and showed no latency gain for lone reviews, so every first flush yields.
 
-use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
-/// How many requests of one connection are being answered: from the moment hyper hands a
-/// request to the service (in the connection's own task, when it accepts the stream) until
-/// the service's response is ready.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct InProgress(Arc<AtomicUsize>);
-
-impl InProgress {
-    fn any(&self) -> bool {
-        self.0.load(Ordering::Relaxed) > 0
-    }
-}
-
-/// A hyper service that counts its requests in progress in an [`InProgress`].
-#[derive(Debug, Clone)]
-pub(crate) struct Counted<S> {
-    inner: S,
-    in_progress: InProgress,
-}
-
-impl<S> Counted<S> {
-    pub(crate) fn new(inner: S, in_progress: InProgress) -> Self {
-        Self { inner, in_progress }
-    }
-}
-
-impl<S: hyper::service::Service<R>, R> hyper::service::Service<R> for Counted<S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = CountedFuture<S::Future>;
-
-    fn call(&self, req: R) -> Self::Future {
-        self.in_progress.0.fetch_add(1, Ordering::Relaxed);
-        CountedFuture {
-            inner: Box::pin(self.inner.call(req)),
-            counted: Some(self.in_progress.clone()),
-        }
-    }
-}
-
-/// The response of a [`Counted`] service; no longer counted once ready (or dropped).
-pub(crate) struct CountedFuture<F> {
-    inner: Pin<Box<F>>,
-    counted: Option<InProgress>,
-}
-
-impl<F> CountedFuture<F> {
-    fn done(&mut self) {
-        if let Some(c) = self.counted.take() {
-            c.0.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-}
-
-impl<F: Future> Future for CountedFuture<F> {
-    type Output = F::Output;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.get_mut();
-        let out = ready!(this.inner.as_mut().poll(cx));
-        this.done();
-        Poll::Ready(out)
-    }
-}
-
-impl<F> Drop for CountedFuture<F> {
-    fn drop(&mut self) {
-        self.done();
-    }
-}
 
 /// Bytes kept before they are written through: a few dozen responses, and one TLS record's
 /// worth of plaintext.
@@ -111,8 +39,6 @@ pub(crate) const MAX_PENDING: usize = 16 * 1024;
 #[derive(Debug)]
 pub(crate) struct Coalesce<T> {
     inner: T,
-    /// The connection's requests being answered: a reason to wait for their output.
-    in_progress: InProgress,
     /// Output not yet handed to `inner`.
     pending: Vec<u8>,
     /// How much of `pending` `inner` has taken.
@@ -122,10 +48,9 @@ pub(crate) struct Coalesce<T> {
 }
 
 impl<T> Coalesce<T> {
-    pub(crate) fn new(inner: T, in_progress: InProgress) -> Self {
+    pub(crate) fn new(inner: T) -> Self {
         Self {
             inner,
-            in_progress,
             pending: Vec::new(),
             written: 0,
             yielded: false,
@@ -217,7 +142,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Coalesce<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.pending.len() > this.written && !this.yielded && this.in_progress.any() {
+        if this.pending.len() > this.written && !this.yielded {
             this.yielded = true;
             cx.waker().wake_by_ref();
             return Poll::Pending;
@@ -245,9 +170,7 @@ mod tests {
     #[tokio::test]
     async fn output_leaves_on_flush_in_one_piece_and_in_order() {
         let (client, mut server) = tokio::io::duplex(1 << 20);
-        let busy = InProgress::default();
-        busy.0.fetch_add(1, Ordering::Relaxed);
-        let mut w = Coalesce::new(client, busy);
+        let mut w = Coalesce::new(client);
         w.write_all(b"one ").await.unwrap();
         let n = w
             .write_vectored(&[IoSlice::new(b"two "), IoSlice::new(b"three ")])
@@ -270,57 +193,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_flush_waits_one_round_only_while_other_requests_are_in_progress() {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        let (client, _server) = tokio::io::duplex(1 << 20);
-        let busy = InProgress::default();
-        let mut w = Coalesce::new(client, busy.clone());
-        let mut flush = |w: &mut Coalesce<_>| Pin::new(w).poll_flush(&mut cx).is_ready();
-
-        w.write_all(b"alone").await.unwrap();
-        assert!(flush(&mut w), "nothing else in progress: out at once");
-
-        busy.0.fetch_add(1, Ordering::Relaxed);
-        w.write_all(b"first").await.unwrap();
-        assert!(
-            !flush(&mut w),
-            "another request in progress: one round first"
-        );
-        w.write_all(b" second").await.unwrap();
-        assert!(flush(&mut w), "then out, both together");
-        assert!(flush(&mut w), "nothing kept: nothing to wait for");
-    }
-
-    #[test]
-    fn a_counted_request_is_in_progress_until_its_response_is_ready() {
-        let busy = InProgress::default();
-        struct Echo;
-        impl hyper::service::Service<u32> for Echo {
-            type Response = u32;
-            type Error = std::convert::Infallible;
-            type Future = std::future::Ready<Result<u32, Self::Error>>;
-            fn call(&self, n: u32) -> Self::Future {
-                std::future::ready(Ok(n))
-            }
-        }
-        let service = Counted::new(Echo, busy.clone());
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        let mut a = hyper::service::Service::call(&service, 1);
-        let b = hyper::service::Service::call(&service, 2);
-        assert_eq!(
-            busy.0.load(Ordering::Relaxed),
-            2,
-            "counted when accepted, before any poll"
-        );
-        assert!(matches!(Pin::new(&mut a).poll(&mut cx), Poll::Ready(Ok(1))));
-        assert_eq!(busy.0.load(Ordering::Relaxed), 1, "done once ready");
-        drop(b);
-        assert!(!busy.any(), "a dropped request is not in progress");
-        drop(a);
-        assert!(!busy.any());
-    }
-
-    #[tokio::test]
     async fn large_writes_go_through_and_nothing_is_lost() {
         let (client, mut server) = tokio::io::duplex(64);
         let reader = tokio::spawn(async move {
@@ -330,9 +202,7 @@ mod tests {
                 .unwrap();
             all
         });
-        let busy = InProgress::default();
-        busy.0.fetch_add(1, Ordering::Relaxed);
-        let mut w = Coalesce::new(client, busy);
+        let mut w = Coalesce::new(client);
         let mut want = Vec::new();
         for i in 0..200u32 {
             // Small pieces, and some larger than the whole buffer.

@@ -12,7 +12,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpStream;
 
 use super::ServeOptions;
-use super::coalesce::{Coalesce, Counted, InProgress};
+use super::coalesce::Coalesce;
 use super::metrics::Metrics;
 
 /// Connection builders: HTTP/2 when ALPN chose `h2`, HTTP/1.1 when it chose `http/1.1`,
@@ -82,13 +82,8 @@ pub(crate) async fn serve_connection(
             return;
         }
     };
-    let in_progress = InProgress::default();
-    let service = Counted::new(service, in_progress.clone());
     let result = match stream.get_ref().1.alpn_protocol() {
-        Some(b"h2") => {
-            let io = Coalesce::new(stream, in_progress);
-            serve(&builders.h2, io, service, watcher).await
-        }
+        Some(b"h2") => serve(&builders.h2, Coalesce::new(stream), service, watcher).await,
         Some(b"http/1.1") => serve(&builders.h1, stream, service, watcher).await,
         _ => serve(&builders.auto, stream, service, watcher).await,
     };
@@ -101,7 +96,7 @@ pub(crate) async fn serve_connection(
 async fn serve<I>(
     builder: &auto::Builder<TokioExecutor>,
     io: I,
-    service: Counted<TowerToHyperService<axum::Router>>,
+    service: TowerToHyperService<axum::Router>,
     watcher: Watcher,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
 where
