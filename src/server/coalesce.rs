@@ -20,10 +20,11 @@
 //! the new with `DSGUARD_BIN`): `writev` calls per review 1.0 → 0.13 (`/validate`) and
 //! 1.0 → 0.49 (`/mutate`), server CPU per review 21 → 16–17 µs (`/validate`) and
 //! 19.4–19.9 → 16–17 µs (`/mutate`), mean latency 2.6 → 2.0–2.1 ms; at 2,000 reviews/s one at
-//! a time (`steady`), CPU and latency within the run-to-run noise of the old build. Yielding
+//! a time (`steady`), CPU within the noise, p50 latency some 10–30 µs higher. Yielding
 //! only while other requests of the same connection were in progress (counted from hyper's
 //! accept) was tried: it batched `/mutate` less (0.87 writes per review, 1.5 µs more CPU
-//! each) and showed no latency gain for lone reviews, so every first flush yields.
+//! each) and its lone-review latency was no better in the same runs, so every first flush
+//! yields.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
