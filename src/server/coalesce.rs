@@ -11,10 +11,10 @@
 //! and on the first flush after new output it yields once: it wakes its own task and returns
 //! `Pending`, which tokio treats as a yield, running the tasks already ready (the other
 //! streams finishing their reviews) before the connection again. Their responses join the
-//! buffer, and the next flush writes them all. The delay is one round of the scheduler (a
-//! few microseconds when the reviews are ready, nothing when none is); what is kept is
-//! bounded by [`MAX_PENDING`], beyond which writes go through at once. HTTP/1.1 connections
-//! carry one request at a time and are not wrapped.
+//! buffer, and the next flush writes them all. The delay is one round of the scheduler,
+//! also for a lone review (measured below); what is kept is bounded by [`MAX_PENDING`],
+//! beyond which writes go through at once. HTTP/1.1 connections carry one request at a time
+//! and are not wrapped.
 //!
 //! Measured with `scripts/load.sh` (HTTP/2, 16 connections × 8 streams; the old build against
 //! the new with `DSGUARD_BIN`): `writev` calls per review 1.0 → 0.13 (`/validate`) and
