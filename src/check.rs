@@ -91,6 +91,13 @@ pub fn patch(obj: &Node, policy: &Policy, mode: MutateMode) -> Option<json_patch
     }
 }
 
+/// [`patch`] of a document read from a file: only the fields mutation reads
+/// ([`policy::fields::MUTATE`]) are viewed; an unchanged or skipped document gets the empty
+/// patch.
+pub fn patch_value(value: &Value, policy: &Policy, mode: MutateMode) -> json_patch::Patch {
+    patch(&policy::fields::MUTATE.apply(value), policy, mode).unwrap_or_default()
+}
+
 /// The result of one object: identity, verdict, violations on lines, status.
 pub fn result(source: &Source, identity: Identity, verdict: Verdict) -> DocResult {
     let mut r = DocResult {

@@ -8,7 +8,7 @@ use crate::admission::{self, Endpoint};
 use crate::check;
 use crate::fix;
 use crate::manifest::{self, Input};
-use crate::policy::{MutateMode, Policy, fields};
+use crate::policy::{MutateMode, Policy};
 use crate::previous::Previous;
 use crate::progress::Progress;
 use crate::report::mutate::{self as mutate_report, MutateFormat, MutateWriter, MutatedDoc};
@@ -215,8 +215,7 @@ fn mutate_objects<W: Write, E: Write>(
                     continue;
                 }
             };
-            let view = fields::MUTATE.apply(&obj.value);
-            let patch = check::patch(&view, policy, MutateMode::Offline).unwrap_or_default();
+            let patch = check::patch_value(&obj.value, policy, MutateMode::Offline);
             let mut fixed = obj.value.clone();
             if let Err(e) = json_patch::patch(&mut fixed, &patch) {
                 // The engine's patches always apply (property-tested); say so if one ever does not.

@@ -8,7 +8,7 @@ use json_patch::{Patch, PatchOperation};
 use serde_json::Value;
 
 use crate::check;
-use crate::policy::{MutateMode, Policy, fields};
+use crate::policy::{MutateMode, Policy};
 use crate::yaml::{self, LineIndex};
 use crate::yaml_edit;
 
@@ -134,9 +134,7 @@ fn fix_document(
 /// The patch of a document: its own, or, for a `List`, each item's under `/items/i`.
 fn patch_of(value: &Value, policy: &Policy) -> Patch {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    let own = |v: &Value| {
-        check::patch(&fields::MUTATE.apply(v), policy, MutateMode::Offline).unwrap_or_default()
-    };
+    let own = |v: &Value| check::patch_value(v, policy, MutateMode::Offline);
     match value.get("items").and_then(Value::as_array) {
         Some(items) if kind.ends_with("List") => Patch(
             items
